@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from './registry.js';
+
+export interface BalancerMetrics {
+  readonly registry: MetricsRegistry;
+  /** One finished client request; `server` is who answered, or "none". */
+  request(server: string, outcome: string, seconds: number): void;
+  retry(server: string, kind: string): void;
+  healthCheck(server: string, ok: boolean): void;
+}
+
+/**
+ * Prometheus metrics for the balancer, on a registry of its own (never prom-client's global
+ * one) so that each app, and each test, has its own counts.
+ */
+export function createMetrics(servers: Registry, { defaults = true } = {}): BalancerMetrics {
+  const registry = new MetricsRegistry();
+  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'distcalc_balancer_' });
+
+  const requests = new Counter({
+    name: 'distcalc_requests_total',
+    help: 'Client requests to /is_prime by the server that answered and the outcome',
+    labelNames: ['server', 'outcome'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'distcalc_request_duration_seconds',
+    help: 'Time from receiving a client request to sending the answer',
+    labelNames: ['server', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'distcalc_upstream_failures_total',
+    help: 'Tries at a worker that failed (and were retried elsewhere if possible), by kind',
+    labelNames: ['server', 'kind'] as const,
+    registers: [registry],
+  });
+  const healthChecks = new Counter({
+    name: 'distcalc_health_checks_total',
+    help: 'Health probes by server and result',
+    labelNames: ['server', 'result'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'distcalc_servers',
+    help: 'Registered servers by status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    collect() {
+      const counts = { active: 0, inactive: 0, draining: 0 };
+      for (const server of servers.servers) counts[server.status] += 1;
+      for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: 'distcalc_server_in_flight',
+    help: 'Requests in flight at each server',
+    labelNames: ['server'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const server of servers.servers) this.set({ server: server.name }, server.inFlight);
+    },
+  });
+
+  return {
+    registry,
+    request(server, outcome, seconds) {
+      requests.inc({ server, outcome });
+      latency.observe({ server, outcome }, seconds);
+    },
+    retry(server, kind) {
+      retries.inc({ server, kind });
+    },
+    healthCheck(server, ok) {
+      healthChecks.inc({ server, result: ok ? 'pass' : 'fail' });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Reading typed values out of an environment map, collecting every problem instead of
+ * stopping at the first, so that a bad start names all the variables that need fixing.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  private fail<T>(name: string, message: string, fallback: T): T {
+    this.problems.push(`${name}: ${message}`);
+    return fallback;
+  }
+
+  int(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) return this.fail(name, `expected a whole number, got "${raw}"`, fallback);
+    const value = Number(raw);
+    if (value < min || value > max) {
+      return this.fail(name, `must be between ${min} and ${max}, got ${value}`, fallback);
+    }
+    return value;
+  }
+
+  string(name: string, fallback: string, pattern?: RegExp): string {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (pattern && !pattern.test(raw)) return this.fail(name, `"${raw}" does not match ${pattern}`, fallback);
+    return raw;
+  }
+
+  optionalString(name: string, { minLength = 1 } = {}): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return undefined;
+    if (raw.length < minLength) return this.fail(name, `must be at least ${minLength} characters`, undefined);
+    return raw;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      return this.fail(name, `must be one of ${allowed.join(', ')}, got "${raw}"`, fallback);
+    }
+    return raw as T;
+  }
+
+  /** An http(s) origin such as `http://server1:5000`, returned without a trailing slash. */
+  origin(name: string, fallback: string): string;
+  origin(name: string, fallback: undefined): string | undefined;
+  origin(name: string, fallback: string | undefined): string | undefined {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+      if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+        throw new Error('extra parts');
+      }
+      return url.origin;
+    } catch {
+      return this.fail(name, `expected an http(s) URL with host and port only, got "${raw}"`, fallback);
+    }
+  }
+
+  /** Throws a ConfigError naming every bad variable read so far. */
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];

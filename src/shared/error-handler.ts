@@ -1,0 +1,56 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { HttpError } from './http-error.js';
+import type { Logger } from './logger.js';
+
+/** Turns anything thrown into an HttpError: ours as they are, body-parser's by their type. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (typeof err === 'object' && err !== null && 'type' in err) {
+    switch ((err as { type: unknown }).type) {
+      case 'entity.too.large':
+        return new HttpError(413, 'payload_too_large', 'the request body is too large');
+      case 'entity.parse.failed':
+        return new HttpError(400, 'invalid_json', 'the request body is not valid JSON');
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON');
+    }
+  }
+  if (err instanceof URIError) return new HttpError(400, 'bad_request', 'malformed percent-encoding in the URL');
+  return new HttpError(500, 'internal_error', 'internal error');
+}
+
+export function sendError(res: Parameters<RequestHandler>[1], error: HttpError): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.status(error.status).json(error.toBody());
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+};
+
+/** Answers 405 with an Allow header; mount with `.all()` after a path's real methods. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  const allow = allowed.join(', ');
+  return (req) => {
+    throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, {
+      Allow: allow,
+    });
+  };
+}
+
+/**
+ * The single place where errors become replies. Never a stack trace in a reply: 5xx get a
+ * generic message and the detail goes to the log.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    const error = toHttpError(err);
+    if (error.status >= 500) (req.log ?? logger).error({ err }, 'request failed');
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    sendError(res, error);
+  };
+}

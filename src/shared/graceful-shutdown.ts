@@ -1,0 +1,66 @@
+import type { Logger } from './logger.js';
+
+export interface ShutdownOptions {
+  logger: Logger;
+  /** Runs once, on the first signal: stop taking work, finish what is in flight. */
+  close: (signal: string) => Promise<void>;
+  /** After this long the program exits 1 even if close has not finished. */
+  timeoutMs: number;
+  signals?: readonly NodeJS.Signals[];
+  exit?: (code: number) => void;
+  target?: Pick<NodeJS.Process, 'on' | 'off'>;
+}
+
+/**
+ * Graceful shutdown in the manner of close-with-grace: the first SIGTERM/SIGINT runs `close`
+ * and exits 0 when it resolves; a second signal, a failure in `close` or an over-run of
+ * `timeoutMs` exits 1. Returns a function that removes the handlers (for tests).
+ */
+export function installShutdown({
+  logger,
+  close,
+  timeoutMs,
+  signals = ['SIGTERM', 'SIGINT'],
+  exit = (code) => exitAfterFlush(logger, code),
+  target = process,
+}: ShutdownOptions): () => void {
+  let closing = false;
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal during shutdown: exiting now');
+      exit(1);
+      return;
+    }
+    closing = true;
+    logger.info({ signal, timeoutMs }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown took too long: exiting');
+      exit(1);
+    }, timeoutMs);
+    timer.unref();
+    close(signal).then(
+      () => {
+        clearTimeout(timer);
+        logger.info('shutdown complete');
+        exit(0);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        logger.error({ err }, 'shutdown failed');
+        exit(1);
+      },
+    );
+  };
+
+  for (const signal of signals) target.on(signal, onSignal);
+  return () => {
+    for (const signal of signals) target.off(signal, onSignal);
+  };
+}
+
+/** Exits once the asynchronous log destination has written what it holds, so that the last
+ * lines of a program (its shutdown story) are never lost or reordered. */
+export function exitAfterFlush(logger: Logger, code: number): void {
+  logger.flush(() => process.exit(code));
+}

@@ -1,0 +1,56 @@
+import { HttpError } from './http-error.js';
+
+export interface ParsedNumber {
+  /** The value, arbitrary precision. */
+  value: bigint;
+  /** Its canonical decimal form: no leading zeros. */
+  text: string;
+}
+
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * Parses the `:n` of `/is_prime/:n` exactly as the contract says: ASCII decimal digits only,
+ * leading zeros dropped, at most `maxDigits` significant digits. `raw` is the path segment as
+ * it came on the wire (still percent-encoded), so that `%31` and `1` mean the same and a
+ * malformed escape is the client's error, not ours.
+ */
+export function parseNumber(raw: string, maxDigits: number): ParsedNumber {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw invalid(raw);
+  }
+  if (!DIGITS.test(decoded)) throw invalid(decoded);
+  const text = decoded.replace(/^0+(?=\d)/, '');
+  if (text.length > maxDigits) {
+    throw new HttpError(
+      400,
+      'number_too_large',
+      `the number has ${text.length} digits; at most ${maxDigits} are accepted`,
+    );
+  }
+  return { value: BigInt(text), text };
+}
+
+function invalid(shown: string): HttpError {
+  const preview = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
+  return new HttpError(
+    400,
+    'invalid_number',
+    `expected a non-negative integer in decimal digits, got ${JSON.stringify(preview)}`,
+  );
+}
+
+/**
+ * Splits the part of a URL after `/is_prime` into the raw number segment. Returns undefined
+ * when the path has more segments than one (`/is_prime/1/2`), which is an unknown path.
+ * `''` (from `/is_prime` or `/is_prime/`) is an empty number, which parseNumber rejects.
+ */
+export function numberSegment(rest: string): string | undefined {
+  const query = rest.indexOf('?');
+  const path = query === -1 ? rest : rest.slice(0, query);
+  const segment = path.startsWith('/') ? path.slice(1) : path;
+  return segment.includes('/') ? undefined : segment;
+}

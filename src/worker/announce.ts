@@ -1,0 +1,119 @@
+import axios, { type AxiosInstance } from 'axios';
+import { backoffDelay } from '../shared/backoff.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface AnnouncerOptions {
+  balancerUrl: string;
+  advertisedUrl: string;
+  name: string;
+  registrationToken: string | undefined;
+  logger: Logger;
+  /** Re-announce this often while registered, so a restarted balancer learns us back. */
+  intervalMs: number;
+  /** Cap of the backoff between failed attempts. */
+  retryMaxMs: number;
+  retryBaseMs?: number;
+  requestTimeoutMs?: number;
+  http?: AxiosInstance;
+  random?: () => number;
+}
+
+export interface Announcer {
+  /** Starts announcing now and keeps at it until stop(). */
+  start(): void;
+  stop(): void;
+  /** Tells the balancer we are draining. Never throws: shutdown goes on regardless. */
+  deregister(): Promise<void>;
+  /** Resolves after the first accepted announcement (for tests and the local stack). */
+  readonly registered: Promise<void>;
+}
+
+/**
+ * Registers the worker with the balancer (`POST /server_up`), retrying with capped
+ * exponential backoff while the balancer is unreachable, then re-announcing every
+ * `intervalMs`. Uses axios: this is the control path, not the request path.
+ */
+export function createAnnouncer({
+  balancerUrl,
+  advertisedUrl,
+  name,
+  registrationToken,
+  logger,
+  intervalMs,
+  retryMaxMs,
+  retryBaseMs = 100,
+  requestTimeoutMs = 2_000,
+  http = axios.create(),
+  random = Math.random,
+}: AnnouncerOptions): Announcer {
+  const headers = registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {};
+  const body = { address: advertisedUrl, name };
+  const log = logger.child({ balancer: balancerUrl, address: advertisedUrl });
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let failures = 0;
+  let isRegistered = false;
+  let markRegistered: () => void = () => {};
+  const registered = new Promise<void>((resolve) => (markRegistered = resolve));
+
+  const post = (path: string) =>
+    http.post(`${balancerUrl}${path}`, body, {
+      headers,
+      timeout: requestTimeoutMs,
+      maxRedirects: 0,
+    });
+
+  const schedule = (delayMs: number): void => {
+    if (stopped) return;
+    timer = setTimeout(() => void announce(), delayMs);
+  };
+
+  const announce = async (): Promise<void> => {
+    try {
+      await post('/server_up');
+      if (!isRegistered) log.info({ afterFailures: failures }, 'registered with the balancer');
+      else log.debug('re-announced to the balancer');
+      isRegistered = true;
+      failures = 0;
+      markRegistered();
+      schedule(intervalMs);
+    } catch (err) {
+      const delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs, random });
+      failures += 1;
+      const level = failures === 1 || failures % 10 === 0 ? 'warn' : 'debug';
+      log[level]({ reason: describe(err), attempt: failures, retryInMs: delay }, 'balancer did not accept the announcement');
+      isRegistered = false;
+      schedule(delay);
+    }
+  };
+
+  return {
+    registered,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+    async deregister() {
+      try {
+        await post('/server_down');
+        log.info('deregistered from the balancer');
+      } catch (err) {
+        log.warn({ reason: describe(err) }, 'could not deregister; the balancer will notice by itself');
+      }
+    },
+  };
+}
+
+/** A short reason for the log: status and code, not axios's whole request dump. */
+function describe(err: unknown): { message: string; status?: number; code?: string } {
+  if (axios.isAxiosError(err)) {
+    return { message: err.message, status: err.response?.status, code: err.code };
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}

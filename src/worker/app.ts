@@ -1,0 +1,70 @@
+import express, { type Express } from 'express';
+import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
+import { createHttpLogger } from '../shared/http-logger.js';
+import { HttpError } from '../shared/http-error.js';
+import type { Logger } from '../shared/logger.js';
+import { numberSegment, parseNumber } from '../shared/number.js';
+import { isPrime as defaultIsPrime } from './primality.js';
+import type { WorkState } from './work-state.js';
+
+export interface WorkerDeps {
+  name: string;
+  maxDigits: number;
+  logger: Logger;
+  state: WorkState;
+  isPrime?: (n: bigint) => Promise<boolean>;
+  now?: () => number;
+}
+
+export function createWorkerApp({
+  name,
+  maxDigits,
+  logger,
+  state,
+  isPrime = defaultIsPrime,
+  now = () => performance.now(),
+}: WorkerDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(createHttpLogger(logger));
+
+  app
+    .route('/health_check')
+    .get((_req, res) => {
+      if (state.isDraining) {
+        res.status(503).json({ status: 'draining', server: name });
+        return;
+      }
+      res.json({ status: 'ok', server: name, in_flight: state.inFlight });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  // Mounted as a prefix so that the number is read from the raw URL: `/is_prime`, `/is_prime/`
+  // and `/is_prime/%zz` are bad numbers (400), not unknown paths.
+  app.use('/is_prime', async (req, res, next) => {
+    const segment = numberSegment(req.url);
+    if (segment === undefined) {
+      next();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET'])(req, res, next);
+    const { value, text } = parseNumber(segment, maxDigits);
+    if (state.isDraining) {
+      throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
+    }
+    state.begin();
+    try {
+      const started = now();
+      const prime = await isPrime(value);
+      const elapsed = Math.round((now() - started) * 1000) / 1000;
+      res.json({ number: text, is_prime: prime, server: name, elapsed_ms: elapsed });
+    } finally {
+      state.end();
+    }
+  });
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

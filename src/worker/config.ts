@@ -1,0 +1,39 @@
+import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
+
+export interface WorkerConfig {
+  port: number;
+  host: string;
+  name: string;
+  /** The URL the balancer should use to reach this worker; derived from the port if unset. */
+  advertisedUrl: string | undefined;
+  balancerUrl: string;
+  registrationToken: string | undefined;
+  announceIntervalMs: number;
+  announceRetryMaxMs: number;
+  shutdownTimeoutMs: number;
+  maxDigits: number;
+  logLevel: LogLevel;
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Reads and validates the worker's configuration; throws ConfigError naming every bad variable. */
+export function loadWorkerConfig(env: Env): WorkerConfig {
+  const read = new EnvReader(env);
+  const port = read.int('PORT', 5000, { min: 0, max: 65535 });
+  const config: WorkerConfig = {
+    port,
+    host: read.string('HOST', '0.0.0.0'),
+    name: read.string('SERVER_NAME', `server-${port}`, NAME),
+    advertisedUrl: read.origin('ADVERTISED_URL', undefined),
+    balancerUrl: read.origin('BALANCER_URL', 'http://127.0.0.1:9000'),
+    registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
+    announceIntervalMs: read.int('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
+    announceRetryMaxMs: read.int('ANNOUNCE_RETRY_MAX_MS', 5_000, { min: 50 }),
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+    maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: 100_000 }),
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+  };
+  read.done();
+  return config;
+}

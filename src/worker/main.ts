@@ -1,0 +1,60 @@
+import 'dotenv/config';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { closeServer } from '../shared/close-server.js';
+import { ConfigError } from '../shared/env.js';
+import { installShutdown } from '../shared/graceful-shutdown.js';
+import { createLogger } from '../shared/logger.js';
+import { createAnnouncer } from './announce.js';
+import { createWorkerApp } from './app.js';
+import { loadWorkerConfig, type WorkerConfig } from './config.js';
+import { WorkState } from './work-state.js';
+
+function loadConfigOrExit(): WorkerConfig {
+  try {
+    return loadWorkerConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`worker: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.name, config.logLevel);
+const state = new WorkState();
+const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state });
+const server = createServer(app);
+
+server.listen(config.port, config.host, () => {
+  const { port } = server.address() as AddressInfo;
+  const advertisedUrl = config.advertisedUrl ?? `http://127.0.0.1:${port}`;
+  logger.info({ port, host: config.host, advertisedUrl, balancer: config.balancerUrl }, 'listening');
+
+  const announcer = createAnnouncer({
+    balancerUrl: config.balancerUrl,
+    advertisedUrl,
+    name: config.name,
+    registrationToken: config.registrationToken,
+    logger,
+    intervalMs: config.announceIntervalMs,
+    retryMaxMs: config.announceRetryMaxMs,
+  });
+  announcer.start();
+
+  installShutdown({
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    close: async () => {
+      // Order matters: answer 503 and leave the rotation first, so the balancer sends new
+      // work elsewhere, then stop accepting and let the running calculations finish.
+      state.startDraining();
+      announcer.stop();
+      await announcer.deregister();
+      logger.info({ inFlight: state.inFlight }, 'draining');
+      await Promise.all([state.idle(), closeServer(server)]);
+    },
+  });
+});
