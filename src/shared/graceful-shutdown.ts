@@ -21,7 +21,7 @@ export function installShutdown({
   close,
   timeoutMs,
   signals = ['SIGTERM', 'SIGINT'],
-  exit = (code) => exitAfterFlush(logger, code),
+  exit = (code) => process.exit(code),
   target = process,
 }: ShutdownOptions): () => void {
   let closing = false;
@@ -59,8 +59,3 @@ export function installShutdown({
   };
 }
 
-/** Exits once the asynchronous log destination has written what it holds, so that the last
- * lines of a program (its shutdown story) are never lost or reordered. */
-export function exitAfterFlush(logger: Logger, code: number): void {
-  logger.flush(() => process.exit(code));
-}

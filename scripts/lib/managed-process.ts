@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export type Program = 'balancer' | 'worker';
+
+export interface ProcessOptions {
+  /** Shown in logs and used for the log file name. */
+  name: string;
+  program: Program;
+  env: Record<string, string>;
+  /** Appends every line the process prints to this file. */
+  logFile?: string;
+  /** Called with every line the process prints (stdout and stderr). */
+  onLine?: (line: string) => void;
+  onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export type LogRecord = Record<string, unknown> & { msg?: string };
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Run from TypeScript sources (tsx) when this file is TypeScript, from dist/ when compiled.
+const fromSources = import.meta.url.endsWith('.ts');
+export const projectRoot = resolve(here, fromSources ? '../..' : '../../..');
+
+function entryArgs(program: Program): string[] {
+  const base = fromSources ? join(projectRoot, 'src') : join(projectRoot, 'dist', 'src');
+  const entry = join(base, program, `main.${fromSources ? 'ts' : 'js'}`);
+  return fromSources ? ['--import', 'tsx', entry] : [entry];
+}
+
+/**
+ * One balancer or worker running as a child process, as it would in production: its own
+ * pino stream, real signals. Knows when it is listening (from its "listening" log line) and
+ * keeps its log records so that callers can wait for a particular one.
+ */
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  private file: WriteStream | undefined;
+  private readonly records: LogRecord[] = [];
+  private readonly watchers = new Set<(record: LogRecord) => void>();
+  port: number | undefined;
+
+  constructor(readonly options: ProcessOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Log records seen so far (parsed pino lines). */
+  get logs(): readonly LogRecord[] {
+    return this.records;
+  }
+
+  /** Starts the process and resolves with its port once it is listening. */
+  async start(extraEnv: Record<string, string> = {}, timeoutMs = 15_000): Promise<number> {
+    if (this.running) throw new Error(`${this.name} is already running`);
+    this.file ??= this.options.logFile ? createWriteStream(this.options.logFile, { flags: 'a' }) : undefined;
+    const child = spawn(process.execPath, entryArgs(this.options.program), {
+      cwd: projectRoot,
+      env: { ...process.env, ...this.options.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches only the launcher, which then
+      // stops each process in order, instead of every process at once.
+      detached: true,
+    });
+    child.once('exit', (code, signal) => this.options.onExit?.(code, signal));
+    this.child = child;
+    this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.onLine(line));
+    }
+    const listening = this.waitForLog((r) => r.msg === 'listening', timeoutMs, { onlyNew: true });
+    const died = this.exited.then((code) => {
+      throw new Error(`${this.name} exited with ${code} before listening:\n${this.tail()}`);
+    });
+    const record = await Promise.race([listening, died]);
+    this.port = Number(record.port);
+    return this.port;
+  }
+
+  /** Sends a signal and resolves with the exit code (null when killed by a signal). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
+    if (!this.running) return this.exited;
+    this.child?.kill(signal);
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  /** Resolves with the first matching record: an earlier one too, unless `onlyNew`. */
+  waitForLog(match: (record: LogRecord) => boolean, timeoutMs = 10_000, { onlyNew = false } = {}): Promise<LogRecord> {
+    const seen = onlyNew ? undefined : this.records.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolveRecord, reject) => {
+      const timer = setTimeout(() => {
+        this.watchers.delete(watch);
+        reject(new Error(`${this.name}: no matching log line within ${timeoutMs} ms:\n${this.tail()}`));
+      }, timeoutMs);
+      const watch = (record: LogRecord): void => {
+        if (!match(record)) return;
+        clearTimeout(timer);
+        this.watchers.delete(watch);
+        resolveRecord(record);
+      };
+      this.watchers.add(watch);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.stop('SIGKILL');
+    await new Promise<void>((done) => (this.file ? this.file.end(done) : done()));
+    this.file = undefined;
+  }
+
+  private onLine(line: string): void {
+    this.file?.write(`${line}\n`);
+    this.options.onLine?.(line);
+    let record: LogRecord;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (typeof parsed !== 'object' || parsed === null) return;
+      record = parsed as LogRecord;
+    } catch {
+      return;
+    }
+    // Bounded: a long load test must not grow memory without limit.
+    if (this.records.length >= 20_000) this.records.splice(0, 10_000);
+    this.records.push(record);
+    for (const watch of [...this.watchers]) watch(record);
+  }
+
+  private tail(): string {
+    return this.records
+      .slice(-8)
+      .map((r) => JSON.stringify(r))
+      .join('\n');
+  }
+}
