@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance } from 'axios';
+import axios from 'axios';
 import { backoffDelay } from '../shared/backoff.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -14,9 +14,15 @@ export interface AnnouncerOptions {
   retryMaxMs: number;
   retryBaseMs?: number;
   requestTimeoutMs?: number;
-  http?: AxiosInstance;
+  post?: PostJson;
   random?: () => number;
 }
+
+/** POSTs a JSON body and rejects unless the reply is 2xx. */
+export type PostJson = (url: string, body: unknown, headers: Record<string, string>, timeoutMs: number) => Promise<unknown>;
+
+const axiosPost: PostJson = (url, body, headers, timeoutMs) =>
+  axios.post(url, body, { headers, timeout: timeoutMs, maxRedirects: 0 });
 
 export interface Announcer {
   /** Starts announcing now and keeps at it until stop(). */
@@ -43,10 +49,10 @@ export function createAnnouncer({
   retryMaxMs,
   retryBaseMs = 100,
   requestTimeoutMs = 2_000,
-  http = axios.create(),
+  post: postJson = axiosPost,
   random = Math.random,
 }: AnnouncerOptions): Announcer {
-  const headers = registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {};
+  const headers: Record<string, string> = registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {};
   const body = { address: advertisedUrl, name };
   const log = logger.child({ balancer: balancerUrl, address: advertisedUrl });
 
@@ -57,12 +63,7 @@ export function createAnnouncer({
   let markRegistered: () => void = () => {};
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
 
-  const post = (path: string) =>
-    http.post(`${balancerUrl}${path}`, body, {
-      headers,
-      timeout: requestTimeoutMs,
-      maxRedirects: 0,
-    });
+  const post = (path: string) => postJson(`${balancerUrl}${path}`, body, headers, requestTimeoutMs);
 
   const schedule = (delayMs: number): void => {
     if (stopped) return;

@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ProbeResult } from '../../../src/balancer/forward.js';
+import { createHealthChecker } from '../../../src/balancer/health-checker.js';
+import { Registry } from '../../../src/balancer/registry.js';
+import { captureLogger } from '../../support/logger.js';
+
+const INTERVAL = 1_000;
+const IDLE_AFTER = 3_000;
+
+function setup() {
+  const { logger, records } = captureLogger();
+  const registry = new Registry({
+    maxServers: 10,
+    onTransition: ({ server, to, reason }) => logger.info({ server: server.name, to, reason }, 'transition'),
+  });
+  const healthy = new Map<string, boolean>();
+  const probed: string[] = [];
+  const probe = vi.fn(async (address: string): Promise<ProbeResult> => {
+    probed.push(address);
+    return healthy.get(address) === false ? { ok: false, message: 'health check: ECONNREFUSED' } : { ok: true };
+  });
+  const checker = createHealthChecker({ registry, probe, logger, intervalMs: INTERVAL, idleAfterMs: IDLE_AFTER });
+  return { registry, healthy, probed, probe, checker, records };
+}
+
+describe('health checker', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('when a worker is inactive and its probe passes, then it is back in rotation within one interval', async () => {
+    const { registry, checker } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'ECONNRESET');
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(a.status).toBe('active');
+    checker.stop();
+  });
+
+  it('when an inactive worker is still down, then it stays out and its failures do not pile up', async () => {
+    const { registry, healthy, checker } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'ECONNRESET');
+    healthy.set('http://a:1', false);
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
+    expect(a.status).toBe('inactive');
+    expect(a.failures).toBe(1);
+    checker.stop();
+  });
+
+  it('when an active worker has had no traffic for a while and its probe fails, then it is taken out', async () => {
+    const { registry, healthy, checker, records } = setup();
+    const a = registry.register('http://a:1', 'a');
+    healthy.set('http://a:1', false);
+    checker.start();
+    await vi.advanceTimersByTimeAsync(IDLE_AFTER - INTERVAL);
+    expect(a.status).toBe('active');
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(a.status).toBe('inactive');
+    expect(records.filter((r) => r.msg === 'transition' && r.to === 'inactive')).toHaveLength(1);
+    checker.stop();
+  });
+
+  it('when an active worker has traffic, then it is not probed', async () => {
+    const { registry, checker, probed } = setup();
+    const a = registry.register('http://a:1', 'a');
+    checker.start();
+    for (let i = 0; i < 10; i++) {
+      registry.begin(a);
+      registry.end(a);
+      await vi.advanceTimersByTimeAsync(INTERVAL);
+    }
+    expect(probed).toEqual([]);
+    checker.stop();
+  });
+
+  it('when a probe is slow, then rounds do not overlap', async () => {
+    const { registry, checker, probe } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'down');
+    probe.mockImplementation(() => new Promise((resolve) => setTimeout(() => resolve({ ok: true }), INTERVAL * 3)));
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 4 + 1);
+    expect(probe).toHaveBeenCalledTimes(1);
+    checker.stop();
+  });
+
+  it('when stopped, then no more probes run', async () => {
+    const { registry, checker, probe } = setup();
+    registry.markFailed(registry.register('http://a:1', 'a'), 'down');
+    checker.start();
+    checker.stop();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
+    expect(probe).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { loadBalancerConfig } from '../../../src/balancer/config.js';
+import { ConfigError } from '../../../src/shared/env.js';
+import { loadWorkerConfig } from '../../../src/worker/config.js';
+
+describe('configuration', () => {
+  it('when nothing is set, then the balancer gets defaults that work for the local stack', () => {
+    expect(loadBalancerConfig({})).toMatchObject({ port: 9000, maxDigits: 2000, registrationToken: undefined });
+  });
+
+  it('when nothing is set, then the worker listens on 5000 and finds the balancer on 9000', () => {
+    expect(loadWorkerConfig({})).toMatchObject({ port: 5000, balancerUrl: 'http://127.0.0.1:9000', advertisedUrl: undefined });
+  });
+
+  it('when values are set, then they are read and normalised', () => {
+    const config = loadWorkerConfig({ PORT: '5001', SERVER_NAME: 'server1', ADVERTISED_URL: 'http://server1:5000/', MAX_DIGITS: ' 50 ' });
+    expect(config).toMatchObject({ port: 5001, name: 'server1', advertisedUrl: 'http://server1:5000', maxDigits: 50 });
+  });
+
+  it('when several values are bad, then one error names every bad variable', () => {
+    try {
+      loadBalancerConfig({ PORT: '70000', REQUEST_TIMEOUT_MS: 'soon', LOG_LEVEL: 'loud', REGISTRATION_TOKEN: 'short' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'REQUEST_TIMEOUT_MS', 'LOG_LEVEL', 'REGISTRATION_TOKEN']) expect(problems).toContain(name);
+    }
+  });
+
+  it.each(['server1:5000', 'ftp://server1', 'http://u:p@server1:5000', 'http://server1:5000/path'])(
+    'when BALANCER_URL is %j, then the worker refuses to start',
+    (url) => {
+      expect(() => loadWorkerConfig({ BALANCER_URL: url })).toThrow(/BALANCER_URL/);
+    },
+  );
+});

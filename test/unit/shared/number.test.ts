@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../src/shared/http-error.js';
+import { numberSegment, parseNumber } from '../../../src/shared/number.js';
+
+function errorCode(raw: string, maxDigits = 2000): string | undefined {
+  try {
+    parseNumber(raw, maxDigits);
+    return undefined;
+  } catch (err) {
+    return err instanceof HttpError ? err.code : 'not an HttpError';
+  }
+}
+
+describe('parseNumber', () => {
+  it.each([
+    ['0', '0'],
+    ['7', '7'],
+    ['007', '7'],
+    ['000', '0'],
+    ['524287', '524287'],
+    ['%35%32%34%32%38%37', '524287'],
+    ['170141183460469231731687303715884105727', '170141183460469231731687303715884105727'],
+  ])('when given %j, then it reads %s exactly', (raw, text) => {
+    const parsed = parseNumber(raw, 2000);
+    expect(parsed.text).toBe(text);
+    expect(parsed.value).toBe(BigInt(text));
+  });
+
+  it.each(['', '-1', '+1', ' 1', '1 ', '%201', '1e3', '0x1f', '1.0', '١٢٣', '１２', 'abc', '%zz', '1%2F2', '½'])(
+    'when given %j, then it answers invalid_number',
+    (raw) => {
+      expect(errorCode(raw)).toBe('invalid_number');
+    },
+  );
+
+  it('when the number has more digits than allowed, then it answers number_too_large', () => {
+    expect(errorCode('9'.repeat(11), 10)).toBe('number_too_large');
+    expect(errorCode('9'.repeat(10), 10)).toBeUndefined();
+  });
+
+  it('when leading zeros push it over the limit, then they do not count', () => {
+    expect(errorCode(`${'0'.repeat(50)}12345`, 10)).toBeUndefined();
+  });
+
+  it('when rejecting a huge bad input, then the message shows only a short preview', () => {
+    try {
+      parseNumber('x'.repeat(10_000), 2000);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as HttpError).message.length).toBeLessThan(120);
+    }
+  });
+});
+
+describe('numberSegment', () => {
+  it.each([
+    ['/524287', '524287'],
+    ['/524287?verbose=1', '524287'],
+    ['/', ''],
+    ['', ''],
+    ['/1/2', undefined],
+  ])('when the rest of the path is %j, then the segment is %j', (rest, segment) => {
+    expect(numberSegment(rest)).toBe(segment);
+  });
+});
