@@ -1,5 +1,10 @@
 import type { Logger } from './logger.js';
 
+export interface SignalSource {
+  on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
 export interface ShutdownOptions {
   logger: Logger;
   /** Runs once, on the first signal: stop taking work, finish what is in flight. */
@@ -8,7 +13,8 @@ export interface ShutdownOptions {
   timeoutMs: number;
   signals?: readonly NodeJS.Signals[];
   exit?: (code: number) => void;
-  target?: Pick<NodeJS.Process, 'on' | 'off'>;
+  /** Where signals come from: the process, or an EventEmitter in tests. */
+  target?: SignalSource;
 }
 
 /**
