@@ -1,0 +1,203 @@
+import express from 'express';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureLogger } from '../support/logger.js';
+import { listen, startBalancer, startWorker, type Running } from '../support/in-process.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of cleanup.splice(0).reverse()) await close();
+});
+function track<T extends Running>(running: T): T {
+  cleanup.push(() => running.close());
+  return running;
+}
+
+/** A stand-in worker that answers every request with a fixed status (or never). */
+async function fakeWorker(behaviour: 'error500' | 'hang'): Promise<Running> {
+  const app = express();
+  app.get('/{*path}', (_req, res) => {
+    if (behaviour === 'error500') res.status(500).json({ error: 'boom' });
+  });
+  return track(await listen(app));
+}
+
+describe('balancer routing', () => {
+  it('when two workers are active, then requests alternate between them and say who served them', async () => {
+    const balancer = track(await startBalancer());
+    for (const name of ['server1', 'server2']) balancer.register(track(await startWorker(name)));
+    const servedBy: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await request(balancer.url).get('/is_prime/524287').expect(200);
+      expect(res.body).toMatchObject({ number: '524287', is_prime: true });
+      expect(res.headers['x-served-by']).toBe(res.body.server);
+      servedBy.push(res.headers['x-served-by'] as string);
+    }
+    expect(servedBy).toEqual(['server1', 'server2', 'server1', 'server2', 'server1', 'server2']);
+  });
+
+  it('when a client sends a request id, then the worker logs the same id and the reply carries it', async () => {
+    const { logger, records } = captureLogger('info');
+    const balancer = track(await startBalancer());
+    balancer.register(track(await startWorker('server1', { logger })));
+    await request(balancer.url).get('/is_prime/97').set('X-Request-Id', 'trace-42').expect('x-request-id', 'trace-42');
+    expect(records.some((r) => r.reqId === 'trace-42' && r.msg === 'request completed')).toBe(true);
+  });
+
+  it('when the client sends no or an unsafe request id, then a fresh one is made and passed on', async () => {
+    const balancer = track(await startBalancer());
+    balancer.register(track(await startWorker('server1')));
+    const res = await request(balancer.url).get('/is_prime/97').set('X-Request-Id', 'bad id\twith junk').expect(200);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('when a worker answers 500, then the request is retried on the next worker and the bad one is taken out', async () => {
+    const balancer = track(await startBalancer());
+    const broken = await fakeWorker('error500');
+    balancer.register({ url: broken.url, name: 'broken' });
+    balancer.register(track(await startWorker('server2')));
+    const res = await request(balancer.url).get('/is_prime/7').expect(200);
+    expect(res.headers['x-served-by']).toBe('server2');
+    expect(balancer.registry.get(broken.url)).toMatchObject({ status: 'inactive', failures: 1, lastError: 'answered 500' });
+  });
+
+  it('when a worker refuses connections, then the client still gets an answer from another', async () => {
+    const balancer = track(await startBalancer());
+    const gone = await startWorker('gone');
+    await gone.close();
+    balancer.register(gone);
+    balancer.register(track(await startWorker('server2')));
+    for (let i = 0; i < 4; i++) await request(balancer.url).get('/is_prime/7').expect(200).expect('x-served-by', 'server2');
+    expect(balancer.registry.get(gone.url)?.status).toBe('inactive');
+  });
+
+  it("when a worker rejects the number (4xx), then the reply passes through and the worker is not blamed", async () => {
+    const balancer = track(await startBalancer());
+    const strict = track(await startWorker('strict', { maxDigits: 5 }));
+    balancer.register(strict);
+    const res = await request(balancer.url).get('/is_prime/1234567').expect(400);
+    expect(res.body.error).toBe('number_too_large');
+    expect(res.headers['x-served-by']).toBe('strict');
+    expect(balancer.registry.get(strict.url)).toMatchObject({ status: 'active', failures: 0 });
+  });
+
+  it.each(['abc', '-1', '1.5', '%zz', '', '9'.repeat(2001)])(
+    'when the number is %j, then the balancer answers 400 itself and no worker is touched',
+    async (raw) => {
+      const balancer = track(await startBalancer());
+      const worker = track(await startWorker('server1'));
+      balancer.register(worker);
+      const res = await request(balancer.url).get(`/is_prime/${raw}`).expect(400);
+      expect(['invalid_number', 'number_too_large']).toContain(res.body.error);
+      expect(balancer.registry.get(worker.url)).toMatchObject({ status: 'active', failures: 0, served: 0 });
+    },
+  );
+
+  it('when no worker is registered, then it is 503 no_active_servers with Retry-After', async () => {
+    const balancer = track(await startBalancer());
+    const res = await request(balancer.url).get('/is_prime/7').expect(503);
+    expect(res.body.error).toBe('no_active_servers');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when every worker fails, then it is 502 upstream_failed', async () => {
+    const balancer = track(await startBalancer());
+    balancer.register({ url: (await fakeWorker('error500')).url, name: 'a' });
+    balancer.register({ url: (await fakeWorker('error500')).url, name: 'b' });
+    expect((await request(balancer.url).get('/is_prime/7').expect(502)).body.error).toBe('upstream_failed');
+    expect(balancer.registry.countActive()).toBe(0);
+  });
+
+  it('when every worker times out, then it is 504 upstream_timeout', async () => {
+    const balancer = track(await startBalancer({ requestTimeoutMs: 200 }));
+    balancer.register({ url: (await fakeWorker('hang')).url, name: 'slow' });
+    expect((await request(balancer.url).get('/is_prime/7').expect(504)).body.error).toBe('upstream_timeout');
+  });
+
+  it('when a failed worker recovers, then the health check puts it back within one interval', async () => {
+    const balancer = track(await startBalancer({ healthCheckIntervalMs: 100 }));
+    const worker = track(await startWorker('server1'));
+    balancer.register(worker);
+    balancer.registry.markFailed(balancer.registry.get(worker.url)!, 'simulated');
+    balancer.healthChecker.start();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(balancer.registry.get(worker.url)?.status).toBe('active');
+  });
+});
+
+describe('balancer control API', () => {
+  const body = (address: string, name = 'server1') => ({ address, name });
+
+  it('when a worker posts /server_up, then it is listed as active; posting again changes nothing', async () => {
+    const balancer = track(await startBalancer());
+    const first = await request(balancer.url).post('/server_up').send(body('http://127.0.0.1:5999')).expect(200);
+    expect(first.body.server).toMatchObject({ name: 'server1', address: 'http://127.0.0.1:5999', status: 'active', served: 0 });
+    await request(balancer.url).post('/server_up').send(body('http://127.0.0.1:5999/')).expect(200);
+    const list = await request(balancer.url).get('/servers').expect(200);
+    expect(list.body.servers).toHaveLength(1);
+    expect(Object.keys(list.body.servers[0]).sort()).toEqual(
+      ['address', 'failures', 'in_flight', 'last_error', 'last_seen', 'name', 'served', 'status'].sort(),
+    );
+  });
+
+  it('when a worker posts /server_down, then it is draining and gets no requests', async () => {
+    const balancer = track(await startBalancer());
+    const worker = track(await startWorker('server1'));
+    await request(balancer.url).post('/server_up').send(body(worker.url)).expect(200);
+    const res = await request(balancer.url).post('/server_down').send({ address: worker.url }).expect(200);
+    expect(res.body.server.status).toBe('draining');
+    await request(balancer.url).get('/is_prime/7').expect(503);
+    expect((await request(balancer.url).get('/health_check').expect(200)).body).toEqual({
+      status: 'ok',
+      active_servers: 0,
+      servers: 1,
+    });
+  });
+
+  it('when /server_down names an unknown address, then it is 404 unknown_server', async () => {
+    const balancer = track(await startBalancer());
+    const res = await request(balancer.url).post('/server_down').send({ address: 'http://127.0.0.1:1' }).expect(404);
+    expect(res.body.error).toBe('unknown_server');
+  });
+
+  it.each([
+    ['not JSON', '{oops', 400, 'invalid_json'],
+    ['a bad address', JSON.stringify({ address: 'file:///etc/passwd' }), 400, 'invalid_registration'],
+    ['no body', '', 400, 'invalid_registration'],
+    ['an oversized body', JSON.stringify({ address: 'http://a:1', name: 'x'.repeat(5000) }), 413, 'payload_too_large'],
+  ])('when /server_up gets %s, then it is a clear %i and nothing is registered', async (_what, payload, status, code) => {
+    const balancer = track(await startBalancer());
+    const res = await request(balancer.url).post('/server_up').set('content-type', 'application/json').send(payload).expect(status);
+    expect(res.body.error).toBe(code);
+    expect(balancer.registry.servers).toHaveLength(0);
+  });
+
+  it('when a registration token is set, then /server_up without it is 401 and with it works', async () => {
+    const token = 'a-very-secret-registration-token';
+    const balancer = track(await startBalancer({ registrationToken: token }));
+    const denied = await request(balancer.url).post('/server_up').send(body('http://127.0.0.1:5999')).expect(401);
+    expect(denied.body).toMatchObject({ error: 'unauthorized' });
+    await request(balancer.url).post('/server_up').set('Authorization', `Bearer ${token}`).send(body('http://127.0.0.1:5999')).expect(200);
+  });
+
+  it('when the path is unknown or the method wrong, then it is a JSON 404 or 405 without internals', async () => {
+    const balancer = track(await startBalancer());
+    const missing = await request(balancer.url).get('/admin').expect(404).expect('content-type', /json/);
+    expect(missing.body.error).toBe('not_found');
+    const wrong = await request(balancer.url).get('/server_up').expect(405).expect('allow', 'POST');
+    expect(wrong.body.error).toBe('method_not_allowed');
+    expect(JSON.stringify([missing.body, wrong.body])).not.toMatch(/at .*\.ts|node_modules/);
+  });
+
+  it('when /metrics is scraped after traffic, then it shows requests by server and outcome and the registry', async () => {
+    const balancer = track(await startBalancer());
+    balancer.register(track(await startWorker('server1')));
+    await request(balancer.url).get('/is_prime/7').expect(200);
+    await request(balancer.url).get('/is_prime/x').expect(400);
+    const res = await request(balancer.url).get('/metrics').expect(200).expect('content-type', /text\/plain/);
+    expect(res.text).toContain('distcalc_requests_total{server="server1",outcome="ok"} 1');
+    expect(res.text).toContain('distcalc_requests_total{server="none",outcome="rejected"} 1');
+    expect(res.text).toContain('distcalc_servers{status="active"} 1');
+    expect(res.text).toContain('distcalc_request_duration_seconds_bucket');
+  });
+});

@@ -1,0 +1,56 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker, type TestWorker } from '../support/in-process.js';
+
+describe('worker HTTP contract', () => {
+  let worker: TestWorker;
+  beforeAll(async () => {
+    worker = await startWorker('server1');
+  });
+  afterAll(() => worker.close());
+
+  it('when asked about 524287, then it answers prime with the number as a string and its name', async () => {
+    const res = await request(worker.url).get('/is_prime/524287').expect(200).expect('content-type', /application\/json/);
+    expect(res.body).toEqual({ number: '524287', is_prime: true, server: 'server1', elapsed_ms: expect.any(Number) });
+  });
+
+  it('when asked about 2^127-1 with leading zeros, then the number comes back exact and normalised', async () => {
+    const n = (2n ** 127n - 1n).toString();
+    const res = await request(worker.url).get(`/is_prime/000${n}`).expect(200);
+    expect(res.body).toMatchObject({ number: n, is_prime: true });
+  });
+
+  it.each(['abc', '-5', '1e3', '0x1f', '%20', '%zz', '', '١'])('when the number is %j, then it is 400 invalid_number', async (raw) => {
+    const res = await request(worker.url).get(`/is_prime/${raw}`).expect(400).expect('content-type', /json/);
+    expect(res.body.error).toBe('invalid_number');
+  });
+
+  it('when the number is longer than MAX_DIGITS, then it is 400 number_too_large', async () => {
+    const res = await request(worker.url).get(`/is_prime/${'9'.repeat(2001)}`).expect(400);
+    expect(res.body.error).toBe('number_too_large');
+  });
+
+  it('when asked for its health, then it reports ok, its name and the work in flight', async () => {
+    const res = await request(worker.url).get('/health_check').expect(200);
+    expect(res.body).toEqual({ status: 'ok', server: 'server1', in_flight: 0 });
+  });
+
+  it('when the path is unknown or the method wrong, then it is a JSON 404 or 405', async () => {
+    expect((await request(worker.url).get('/nope').expect(404)).body.error).toBe('not_found');
+    expect((await request(worker.url).get('/is_prime/1/2').expect(404)).body.error).toBe('not_found');
+    const res = await request(worker.url).post('/is_prime/7').expect(405).expect('allow', 'GET');
+    expect(res.body.error).toBe('method_not_allowed');
+  });
+
+  it('when a client sends a request id, then the worker echoes it', async () => {
+    await request(worker.url).get('/is_prime/7').set('X-Request-Id', 'abc-123').expect('x-request-id', 'abc-123');
+  });
+
+  it('when it is draining, then health says so with 503 and new work is refused with 503', async () => {
+    const draining = await startWorker('server9');
+    draining.state.startDraining();
+    expect((await request(draining.url).get('/health_check').expect(503)).body).toEqual({ status: 'draining', server: 'server9' });
+    expect((await request(draining.url).get('/is_prime/7').expect(503)).body.error).toBe('draining');
+    await draining.close();
+  });
+});

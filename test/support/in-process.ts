@@ -1,0 +1,97 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { createBalancerApp } from '../../src/balancer/app.js';
+import { createUpstream } from '../../src/balancer/forward.js';
+import { createHealthChecker, type HealthChecker } from '../../src/balancer/health-checker.js';
+import { createMetrics } from '../../src/balancer/metrics.js';
+import { Registry } from '../../src/balancer/registry.js';
+import { createRoundRobin } from '../../src/balancer/round-robin.js';
+import { closeServer } from '../../src/shared/close-server.js';
+import type { Logger } from '../../src/shared/logger.js';
+import { createWorkerApp } from '../../src/worker/app.js';
+import { WorkState } from '../../src/worker/work-state.js';
+import { silentLogger } from './logger.js';
+
+export interface Running {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens on an ephemeral loopback port, as main.ts does on its configured one. */
+export async function listen(app: Express): Promise<Running> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };
+}
+
+export interface TestWorker extends Running {
+  name: string;
+  state: WorkState;
+}
+
+export async function startWorker(
+  name: string,
+  { isPrime, logger = silentLogger, maxDigits = 2000 }: { isPrime?: (n: bigint) => Promise<boolean>; logger?: Logger; maxDigits?: number } = {},
+): Promise<TestWorker> {
+  const state = new WorkState();
+  const running = await listen(createWorkerApp({ name, maxDigits, logger, state, ...(isPrime ? { isPrime } : {}) }));
+  return { ...running, name, state };
+}
+
+export interface TestBalancer extends Running {
+  registry: Registry;
+  healthChecker: HealthChecker;
+  register(worker: { url: string; name: string }): void;
+}
+
+export async function startBalancer({
+  logger = silentLogger,
+  requestTimeoutMs = 5_000,
+  healthCheckIntervalMs = 100,
+  idleCheckAfterMs = 60_000,
+  registrationToken,
+  maxServers = 16,
+}: {
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  healthCheckIntervalMs?: number;
+  idleCheckAfterMs?: number;
+  registrationToken?: string;
+  maxServers?: number;
+} = {}): Promise<TestBalancer> {
+  const registry = new Registry({ maxServers });
+  const upstream = createUpstream({ requestTimeoutMs, probeTimeoutMs: 1_000 });
+  const metrics = createMetrics(registry, { defaults: false });
+  const healthChecker = createHealthChecker({
+    registry,
+    probe: (address) => upstream.probe(address),
+    logger,
+    intervalMs: healthCheckIntervalMs,
+    idleAfterMs: idleCheckAfterMs,
+  });
+  const app = createBalancerApp({
+    registry,
+    select: createRoundRobin(),
+    upstream,
+    metrics,
+    logger,
+    maxDigits: 2000,
+    registrationToken,
+    retryAfterSeconds: 1,
+  });
+  const running = await listen(app);
+  return {
+    ...running,
+    registry,
+    healthChecker,
+    register: (worker) => void registry.register(worker.url, worker.name),
+    async close() {
+      healthChecker.stop();
+      await running.close();
+      await upstream.close();
+    },
+  };
+}
