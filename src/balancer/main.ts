@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { closeServer } from '../shared/close-server.js';
 import { ConfigError } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, logListening } from '../shared/logger.js';
 import { createBalancerApp } from './app.js';
 import { loadBalancerConfig, type BalancerConfig } from './config.js';
 import { createUpstream } from './forward.js';
@@ -60,7 +60,7 @@ const app = createBalancerApp({
 const server = createServer(app);
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
-  logger.info({ port, host: config.host, auth: config.registrationToken !== undefined }, 'listening');
+  logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });
   healthChecker.start();
 });
 

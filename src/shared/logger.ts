@@ -22,3 +22,12 @@ export function createLogger(name: string, level: LogLevel): Logger {
     pino.destination({ dest: 1, sync: true }),
   );
 }
+
+/**
+ * Logs that a program is listening even when LOG_LEVEL is above info (short of silent):
+ * launchers and tests read this line for readiness and for the port chosen by `PORT=0`.
+ */
+export function logListening(logger: Logger, fields: Record<string, unknown>): void {
+  const target = logger.levelVal > logger.levels.values.info! && logger.level !== 'silent' ? logger.child({}, { level: 'info' }) : logger;
+  target.info(fields, 'listening');
+}

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { closeServer } from '../shared/close-server.js';
 import { ConfigError } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, logListening } from '../shared/logger.js';
 import { createAnnouncer } from './announce.js';
 import { createWorkerApp } from './app.js';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
@@ -31,7 +31,7 @@ const server = createServer(app);
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   const advertisedUrl = config.advertisedUrl ?? `http://127.0.0.1:${port}`;
-  logger.info({ port, host: config.host, advertisedUrl, balancer: config.balancerUrl }, 'listening');
+  logListening(logger, { port, host: config.host, advertisedUrl, balancer: config.balancerUrl });
 
   const announcer = createAnnouncer({
     balancerUrl: config.balancerUrl,
