@@ -86,3 +86,16 @@ export class EnvReader {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** For a program's main: loads its config, or prints every problem and exits 2. */
+export function loadConfigOrExit<T>(program: string, load: (env: Env) => T, env: Env): T {
+  try {
+    return load(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${program}: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -2,27 +2,15 @@ import 'dotenv/config';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { closeServer } from '../shared/close-server.js';
-import { ConfigError } from '../shared/env.js';
+import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
 import { createAnnouncer } from './announce.js';
 import { createWorkerApp } from './app.js';
-import { loadWorkerConfig, type WorkerConfig } from './config.js';
+import { loadWorkerConfig } from './config.js';
 import { WorkState } from './work-state.js';
 
-function loadConfigOrExit(): WorkerConfig {
-  try {
-    return loadWorkerConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`worker: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
-
-const config = loadConfigOrExit();
+const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const logger = createLogger(config.name, config.logLevel);
 const state = new WorkState();
 const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state });

@@ -1,12 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { createBalancerApp } from '../../src/balancer/app.js';
-import { createUpstream } from '../../src/balancer/forward.js';
-import { createHealthChecker, type HealthChecker } from '../../src/balancer/health-checker.js';
-import { createMetrics } from '../../src/balancer/metrics.js';
-import { Registry } from '../../src/balancer/registry.js';
-import { createRoundRobin } from '../../src/balancer/round-robin.js';
+import { buildBalancer } from '../../src/balancer/balancer.js';
+import { loadBalancerConfig, type BalancerConfig } from '../../src/balancer/config.js';
+import type { HealthChecker } from '../../src/balancer/health-checker.js';
+import type { Registry } from '../../src/balancer/registry.js';
 import { closeServer } from '../../src/shared/close-server.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { createWorkerApp } from '../../src/worker/app.js';
@@ -47,41 +45,19 @@ export interface TestBalancer extends Running {
   register(worker: { url: string; name: string }): void;
 }
 
-export async function startBalancer({
-  logger = silentLogger,
-  requestTimeoutMs = 5_000,
-  healthCheckIntervalMs = 100,
-  idleCheckAfterMs = 60_000,
-  registrationToken,
-  maxServers = 16,
-}: {
-  logger?: Logger;
-  requestTimeoutMs?: number;
-  healthCheckIntervalMs?: number;
-  idleCheckAfterMs?: number;
-  registrationToken?: string;
-  maxServers?: number;
-} = {}): Promise<TestBalancer> {
-  const registry = new Registry({ maxServers });
-  const upstream = createUpstream({ requestTimeoutMs, probeTimeoutMs: 1_000 });
-  const metrics = createMetrics(registry, { defaults: false });
-  const healthChecker = createHealthChecker({
-    registry,
-    probe: (address) => upstream.probe(address),
-    logger,
-    intervalMs: healthCheckIntervalMs,
-    idleAfterMs: idleCheckAfterMs,
-  });
-  const app = createBalancerApp({
-    registry,
-    select: createRoundRobin(),
-    upstream,
-    metrics,
-    logger,
-    maxDigits: 2000,
-    registrationToken,
-    retryAfterSeconds: 1,
-  });
+/** The real balancer (as main.ts wires it) on an ephemeral port; the health loop is not started. */
+export async function startBalancer(
+  overrides: Partial<BalancerConfig> = {},
+  logger: Logger = silentLogger,
+): Promise<TestBalancer> {
+  const config: BalancerConfig = {
+    ...loadBalancerConfig({}),
+    requestTimeoutMs: 5_000,
+    healthCheckIntervalMs: 100,
+    idleCheckAfterMs: 60_000,
+    ...overrides,
+  };
+  const { app, registry, healthChecker, upstream } = buildBalancer(config, logger, { processMetrics: false });
   const running = await listen(app);
   return {
     ...running,
