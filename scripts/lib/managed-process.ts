@@ -134,6 +134,8 @@ export class ManagedProcess {
   private onLine(line: string): void {
     this.file?.write(`${line}\n`);
     this.options.onLine?.(line);
+    // Per-request lines are most of the volume and nobody waits for one: skip parsing them.
+    if (line.includes('"msg":"request completed"')) return;
     let record: LogRecord;
     try {
       const parsed: unknown = JSON.parse(line);

@@ -1,0 +1,72 @@
+import { availableParallelism } from 'node:os';
+import { startThread } from '../lib/thread.js';
+import type { RequestRecord, ThreadMessage, UsersJob } from './types.js';
+
+export interface PhaseRun {
+  records: RequestRecord[];
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface PhaseSpec {
+  phase: number;
+  baseUrl: string;
+  paths: string[];
+  users: number;
+  requestsPerUser: number;
+  minDurationMs: number;
+  timeoutMs: number;
+  threads?: number;
+  /** Called as results come in, with how many requests have finished so far. */
+  onProgress?: (done: number, records: readonly RequestRecord[]) => void;
+}
+
+const threadEntry = new URL(`./virtual-users.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+
+/**
+ * Runs one phase: the users are spread over worker threads (so that the load generator
+ * is not one event loop competing with itself) and their results are gathered here.
+ */
+export async function runPhase(spec: PhaseSpec): Promise<PhaseRun> {
+  const threads = Math.max(1, Math.min(spec.users, spec.threads ?? Math.max(2, availableParallelism())));
+  const records: RequestRecord[] = [];
+  const startedAt = Date.now();
+  const until = spec.minDurationMs > 0 ? startedAt + spec.minDurationMs : 0;
+  let firstUser = 0;
+  const jobs: UsersJob[] = [];
+  for (let t = 0; t < threads; t++) {
+    const users = Math.floor(spec.users / threads) + (t < spec.users % threads ? 1 : 0);
+    jobs.push({
+      baseUrl: spec.baseUrl,
+      paths: spec.paths,
+      phase: spec.phase,
+      firstUser,
+      users,
+      requestsPerUser: spec.requestsPerUser,
+      until,
+      timeoutMs: spec.timeoutMs,
+    });
+    firstUser += users;
+  }
+  await Promise.all(
+    jobs.map(
+      (job) =>
+        new Promise<void>((resolve, reject) => {
+          const thread = startThread(threadEntry, { workerData: job });
+          thread.on('message', (message: ThreadMessage) => {
+            if (message.type === 'records') {
+              records.push(...message.records);
+              spec.onProgress?.(records.length, records);
+            } else {
+              resolve();
+            }
+          });
+          thread.on('error', reject);
+          thread.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`virtual-user thread exited with ${code}`))));
+        }),
+    ),
+  );
+  const endedAt = records.reduce((end, r) => Math.max(end, r.start + r.latencyMs), startedAt);
+  records.sort((a, b) => a.start - b.start);
+  return { records, startedAt, endedAt };
+}
