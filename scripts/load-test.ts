@@ -157,9 +157,13 @@ async function main(): Promise<number> {
         minDurationMs: options.minPhaseSeconds * 1000,
         timeoutMs: options.timeoutMs,
         threads: options.threads,
-        onProgress: (done, records) => {
+        onProgress: (done, records, elapsedMs) => {
           show(done, records);
-          if (plan.action && !action && done >= plan.action.at * perPhase) action = plan.action.run(events);
+          if (!plan.action || action) return;
+          // "At F of the phase": of its requests, or of its time when phases have a minimum length.
+          const { at } = plan.action;
+          const reached = options.minPhaseSeconds > 0 ? elapsedMs >= at * options.minPhaseSeconds * 1000 : done >= at * perPhase;
+          if (reached) action = plan.action.run(events);
         },
       });
       if (process.stdout.isTTY) process.stdout.write('\n');

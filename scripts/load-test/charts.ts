@@ -29,7 +29,7 @@ function escapeXml(text: string): string {
 function niceMax(value: number): number {
   if (value <= 0) return 1;
   const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (value <= step * magnitude) return step * magnitude;
+  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (value <= step * magnitude) return step * magnitude;
   return 10 * magnitude;
 }
 
@@ -126,7 +126,9 @@ export function serversChart(
     const points = perServer.series[name]!.map(
       (count, b) => `${a.x(((b + 0.5) * perServer.bucketMs) / 1000).toFixed(1)},${a.y(count).toFixed(1)}`,
     );
-    return `<polyline fill="none" stroke="${colourFor(name, i)}" stroke-width="2" points="${points.join(' ')}"/>`;
+    // Earlier series are drawn wider, so that lines that coincide (round robin) both show.
+    const width = 2 + (names.length - 1 - i) * 2.5;
+    return `<polyline fill="none" stroke="${colourFor(name, i)}" stroke-width="${width}" stroke-linejoin="round" points="${points.join(' ')}"/>`;
   });
   return svg([...a.body, ...lines, ...eventMarkers(a, events, startedAt, yMax), ...legend(names)]);
 }

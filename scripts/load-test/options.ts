@@ -45,8 +45,9 @@ Options:
                               seconds (default 0: the quota only, as the seed)
   --stop graceful|kill        how server2 is stopped: SIGTERM / docker stop, or SIGKILL / docker kill
                               (default graceful)
-  --stop-at F                 stop server2 when this fraction of phase 2's requests is done (default 0.25)
-  --start-at F                start server2 when this fraction of phase 3's requests is done (default 0.1)
+  --stop-at F                 stop server2 when this fraction of phase 2 is done (default 0.25): of its
+                              requests, or of --min-phase-seconds when that is set
+  --start-at F                start server2 when this fraction of phase 3 is done (default 0.1), likewise
   --threads N                 worker threads for the virtual users (default: the number of cores, at least 2)
   --copy-logs                 save each component's logs for the run in the output folder
                               (also COPY_LOGS=true; docker logs for Docker, process logs for local)

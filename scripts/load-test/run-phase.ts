@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { startThread } from '../lib/thread.js';
-import type { RequestRecord, ThreadMessage, UsersJob } from './types.js';
+import type { Worker } from 'node:worker_threads';
+import type { GoMessage, RequestRecord, ThreadMessage, UsersJob } from './types.js';
 
 export interface PhaseRun {
   records: RequestRecord[];
@@ -17,8 +18,8 @@ export interface PhaseSpec {
   minDurationMs: number;
   timeoutMs: number;
   threads?: number;
-  /** Called as results come in, with how many requests have finished so far. */
-  onProgress?: (done: number, records: readonly RequestRecord[]) => void;
+  /** Called as results come in: requests finished so far, and milliseconds since the start. */
+  onProgress?: (done: number, records: readonly RequestRecord[], elapsedMs: number) => void;
 }
 
 const threadEntry = new URL(`./virtual-users.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
@@ -30,8 +31,6 @@ const threadEntry = new URL(`./virtual-users.${import.meta.url.endsWith('.ts') ?
 export async function runPhase(spec: PhaseSpec): Promise<PhaseRun> {
   const threads = Math.max(1, Math.min(spec.users, spec.threads ?? Math.max(2, availableParallelism())));
   const records: RequestRecord[] = [];
-  const startedAt = Date.now();
-  const until = spec.minDurationMs > 0 ? startedAt + spec.minDurationMs : 0;
   let firstUser = 0;
   const jobs: UsersJob[] = [];
   for (let t = 0; t < threads; t++) {
@@ -43,20 +42,31 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseRun> {
       firstUser,
       users,
       requestsPerUser: spec.requestsPerUser,
-      until,
+      minDurationMs: spec.minDurationMs,
       timeoutMs: spec.timeoutMs,
     });
     firstUser += users;
   }
+  let startedAt = 0;
+  let ready = 0;
+  const threadsStarted: Worker[] = [];
+  const goAll = (): void => {
+    startedAt = Date.now();
+    for (const thread of threadsStarted) thread.postMessage({ type: 'go', startedAt } satisfies GoMessage);
+  };
   await Promise.all(
     jobs.map(
       (job) =>
         new Promise<void>((resolve, reject) => {
           const thread = startThread(threadEntry, { workerData: job });
+          threadsStarted.push(thread);
           thread.on('message', (message: ThreadMessage) => {
-            if (message.type === 'records') {
+            if (message.type === 'ready') {
+              ready += 1;
+              if (ready === jobs.length) goAll();
+            } else if (message.type === 'records') {
               records.push(...message.records);
-              spec.onProgress?.(records.length, records);
+              spec.onProgress?.(records.length, records, Date.now() - startedAt);
             } else {
               resolve();
             }

@@ -20,12 +20,19 @@ export interface UsersJob {
   firstUser: number;
   users: number;
   requestsPerUser: number;
-  /** Users keep sending past their quota until this epoch time (0: quota only). */
-  until: number;
+  /** Users keep sending past their quota for this long after the start (0: quota only). */
+  minDurationMs: number;
   timeoutMs: number;
 }
 
-export type ThreadMessage = { type: 'records'; records: RequestRecord[] } | { type: 'done' };
+/** Thread to main: `ready` once started (the phase clock starts when all are), then results. */
+export type ThreadMessage = { type: 'ready' } | { type: 'records'; records: RequestRecord[] } | { type: 'done' };
+
+/** Main to thread: start now; `startedAt` is the phase's common clock. */
+export interface GoMessage {
+  type: 'go';
+  startedAt: number;
+}
 
 /** Something that happened to server2 or the registry during a phase, for reports and charts. */
 export interface PhaseEvent {

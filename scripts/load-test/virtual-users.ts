@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
-import type { RequestRecord, ThreadMessage, UsersJob } from './types.js';
+import type { GoMessage, RequestRecord, ThreadMessage, UsersJob } from './types.js';
 
 const job = workerData as UsersJob;
 const port = parentPort;
@@ -38,8 +38,8 @@ async function oneRequest(user: number, path: string): Promise<RequestRecord> {
   }
 }
 
-async function user(id: number): Promise<void> {
-  for (let i = 0; i < job.requestsPerUser || now() < job.until; i++) {
+async function user(id: number, until: number): Promise<void> {
+  for (let i = 0; i < job.requestsPerUser || now() < until; i++) {
     const path = job.paths[(id + i) % job.paths.length]!;
     // Not `batch.push(await …)`: that would push into the batch that was current before the
     // await, which flush() may have sent and replaced meanwhile.
@@ -71,8 +71,14 @@ function reasonOf(err: unknown): string {
   return 'unknown';
 }
 
-const users = Array.from({ length: job.users }, (_, i) => user(job.firstUser + i));
-await Promise.all(users);
+// Starting threads takes tens of milliseconds: wait until every thread is up, so that the
+// phase's clock measures requests, not thread start-up.
+const go = await new Promise<GoMessage>((resolve) => {
+  port.once('message', (message: GoMessage) => resolve(message));
+  port.postMessage({ type: 'ready' } satisfies ThreadMessage);
+});
+const until = job.minDurationMs > 0 ? go.startedAt + job.minDurationMs : 0;
+await Promise.all(Array.from({ length: job.users }, (_, i) => user(job.firstUser + i, until)));
 clearInterval(flusher);
 flush();
 port.postMessage({ type: 'done' } satisfies ThreadMessage);
