@@ -2,22 +2,17 @@ import express, { type Express } from 'express';
 import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
 import { createHttpLogger } from '../shared/http-logger.js';
 import type { Logger } from '../shared/logger.js';
-import type { Upstream } from './forward.js';
-import type { BalancerMetrics } from './metrics.js';
-import { createPrimeHandler } from './proxy.js';
-import { describeServer, type Registry } from './registry.js';
+import { HttpError } from '../shared/http-error.js';
+import { securityHeaders } from '../shared/security-headers.js';
+import { createPrimeHandler, type ProxyDeps } from './proxy.js';
+import { describeServer } from './registry.js';
 import { parseRegistration, requireToken } from './registration.js';
-import type { Selector } from './round-robin.js';
 
-export interface BalancerDeps {
-  registry: Registry;
-  select: Selector;
-  upstream: Upstream;
-  metrics: BalancerMetrics;
+export interface BalancerDeps extends ProxyDeps {
   logger: Logger;
-  maxDigits: number;
   registrationToken: string | undefined;
-  retryAfterSeconds: number;
+  /** Whether a host may register (ALLOWED_SERVER_HOSTS). */
+  allowHost: (hostname: string) => boolean;
 }
 
 /** Registration bodies are two short strings; anything bigger is not one. */
@@ -30,24 +25,32 @@ export function createBalancerApp(deps: BalancerDeps): Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(createHttpLogger(logger));
+  app.use(securityHeaders);
 
   app.use('/is_prime', createPrimeHandler(deps));
 
   const json = express.json({ limit: BODY_LIMIT, strict: true });
   const auth = requireToken(deps.registrationToken);
+  const parseAllowed = (body: unknown) => {
+    const registration = parseRegistration(body);
+    if (!deps.allowHost(registration.hostname)) {
+      throw new HttpError(403, 'forbidden_host', 'this host is not allowed to register as a server');
+    }
+    return registration;
+  };
 
   app
     .route('/server_up')
     .post(auth, json, (req, res) => {
-      const { address, name } = parseRegistration(req.body);
-      res.json({ server: describeServer(registry.register(address, name)) });
+      const { address, name, capacity } = parseAllowed(req.body);
+      res.json({ server: describeServer(registry.register(address, name, capacity)) });
     })
     .all(methodNotAllowed(['POST']));
 
   app
     .route('/server_down')
     .post(auth, json, (req, res) => {
-      const { address } = parseRegistration(req.body);
+      const { address } = parseAllowed(req.body);
       res.json({ server: describeServer(registry.drain(address)) });
     })
     .all(methodNotAllowed(['POST']));

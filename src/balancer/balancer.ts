@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import type { Logger } from '../shared/logger.js';
+import { AdmissionQueue } from './admission.js';
 import { createBalancerApp } from './app.js';
+import { createHostAllowList } from './host-allow-list.js';
 import type { BalancerConfig } from './config.js';
 import { createUpstream, type Upstream } from './forward.js';
 import { createHealthChecker, type HealthChecker } from './health-checker.js';
@@ -10,6 +12,7 @@ import { createRoundRobin } from './round-robin.js';
 
 export interface Balancer {
   app: Express;
+  admission: AdmissionQueue;
   registry: Registry;
   healthChecker: HealthChecker;
   upstream: Upstream;
@@ -23,6 +26,9 @@ export interface Balancer {
 export function buildBalancer(config: BalancerConfig, logger: Logger, { processMetrics = true } = {}): Balancer {
   const registry = new Registry({
     maxServers: config.maxServers,
+    maxInFlightPerServer: config.maxInFlightPerServer,
+    failureThreshold: config.failureThreshold,
+    recoveryThreshold: config.recoveryThreshold,
     onTransition: ({ server, from, to, reason }) =>
       logger.info({ server: server.name, address: server.address, from, to, reason }, `server ${server.name} is ${to}`),
   });
@@ -39,15 +45,25 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     idleAfterMs: config.idleCheckAfterMs,
     onResult: (server, result) => metrics.healthCheck(server.name, result.ok),
   });
-  const app = createBalancerApp({
+  const admission = new AdmissionQueue({
     registry,
     select: createRoundRobin(),
+    maxQueue: config.maxQueue,
+    queueTimeoutMs: config.queueTimeoutMs,
+  });
+  const app = createBalancerApp({
+    registry,
+    admission,
     upstream,
     metrics,
     logger,
     maxDigits: config.maxDigits,
+    requestTimeoutMs: config.requestTimeoutMs,
+    requestDeadlineMs: config.requestDeadlineMs,
+    maxTries: config.maxTries,
     registrationToken: config.registrationToken,
+    allowHost: createHostAllowList(config.allowedServerHosts),
     retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),
   });
-  return { app, registry, healthChecker, upstream };
+  return { app, registry, healthChecker, upstream, admission };
 }

@@ -1,4 +1,5 @@
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
+import { validHostPattern } from './host-allow-list.js';
 
 export interface BalancerConfig {
   port: number;
@@ -12,6 +13,15 @@ export interface BalancerConfig {
   registrationToken: string | undefined;
   maxServers: number;
   shutdownTimeoutMs: number;
+  requestDeadlineMs: number;
+  maxTries: number;
+  failureThreshold: number;
+  recoveryThreshold: number;
+  maxInFlightPerServer: number;
+  maxQueue: number;
+  queueTimeoutMs: number;
+  /** Hosts (names or IP ranges in CIDR) that may register; empty: any. */
+  allowedServerHosts: string[];
 }
 
 /** Reads and validates the balancer's configuration; throws ConfigError naming every bad variable. */
@@ -29,6 +39,14 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
     maxServers: read.int('MAX_SERVERS', 64, { min: 1, max: 10_000 }),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+    requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 60_000, { min: 10 }),
+    maxTries: read.int('MAX_TRIES', 3, { min: 1, max: 100 }),
+    failureThreshold: read.int('FAILURE_THRESHOLD', 1, { min: 1, max: 1000 }),
+    recoveryThreshold: read.int('RECOVERY_THRESHOLD', 1, { min: 1, max: 1000 }),
+    maxInFlightPerServer: read.int('MAX_IN_FLIGHT_PER_SERVER', 64, { min: 1, max: 100_000 }),
+    maxQueue: read.int('MAX_QUEUE', 1000, { min: 0, max: 1_000_000 }),
+    queueTimeoutMs: read.int('QUEUE_TIMEOUT_MS', 10_000, { min: 0 }),
+    allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
   };
   read.done();
   return config;

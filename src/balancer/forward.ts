@@ -13,8 +13,11 @@ export interface UpstreamAnswer {
 export type ForwardResult = UpstreamAnswer | ({ ok: false } & UpstreamFailure);
 
 export interface Upstream {
-  /** Sends `GET path` to a worker; never throws, failures come back as data. */
-  forward(origin: string, path: string, requestId: string): Promise<ForwardResult>;
+  /**
+   * Sends `GET path` to a worker; never throws, failures come back as data. `timeoutMs` bounds
+   * the wait for the answer; `signal` cancels the request (the client hung up).
+   */
+  forward(origin: string, path: string, requestId: string, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ForwardResult>;
   /** `GET /health_check`; true when the worker answers 200 in time. */
   probe(origin: string): Promise<ProbeResult>;
   close(): Promise<void>;
@@ -42,21 +45,25 @@ export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeou
   });
 
   return {
-    async forward(origin, path, requestId) {
+    async forward(origin, path, requestId, { timeoutMs = requestTimeoutMs, signal } = {}) {
       try {
         const res = await agent.request({
           origin,
           path,
           method: 'GET',
           headers: { [REQUEST_ID_HEADER]: requestId, accept: 'application/json' },
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
         });
         const body = Buffer.from(await res.body.arrayBuffer());
-        const failure = classifyStatus(res.statusCode);
+        const contentType = headerValue(res.headers['content-type']);
+        const failure = classifyStatus(res.statusCode, contentType);
         if (failure) return { ok: false, ...failure };
         return {
           ok: true,
           status: res.statusCode,
-          contentType: headerValue(res.headers['content-type']) ?? 'application/json; charset=utf-8',
+          contentType: contentType ?? 'application/json; charset=utf-8',
           retryAfter: headerValue(res.headers['retry-after']),
           body,
         };

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../shared/backoff.js';
 import type { Logger } from '../shared/logger.js';
 import type { ProbeResult } from './forward.js';
 import type { Registry, ServerEntry } from './registry.js';
@@ -6,10 +7,12 @@ export interface HealthCheckerOptions {
   registry: Registry;
   probe: (address: string) => Promise<ProbeResult>;
   logger: Logger;
+  /** Active idle workers are probed this often; an inactive worker at least this often. */
   intervalMs: number;
   /** An active worker with no traffic for this long is probed; busy ones prove themselves. */
   idleAfterMs: number;
   now?: () => number;
+  random?: () => number;
   onResult?: (server: ServerEntry, result: ProbeResult) => void;
 }
 
@@ -20,10 +23,24 @@ export interface HealthChecker {
   runOnce(): Promise<void>;
 }
 
+interface ProbeState {
+  /** Failed probes and outages in a row, for the backoff; forgotten once a worker is stable. */
+  attempt: number;
+  nextAt: number;
+  /** The `activeSince` of the outage already scheduled, to tell a new outage from the same one. */
+  outage: number | undefined;
+}
+
+/** A worker active this many intervals in a row is stable: its backoff starts over. */
+const STABLE_INTERVALS = 3;
+
 /**
- * The background loop of the seed: every `intervalMs` it probes the inactive workers (to put
- * recovered ones back) and the idle active ones (to take dead ones out before a client finds
- * them). Rounds never overlap: the next is scheduled when the previous one has finished.
+ * The background loop of the seed. It probes inactive workers with capped exponential backoff
+ * and jitter — soon after they fail, then less often, never less than once per `intervalMs` —
+ * so a recovered worker is back within one interval while a flapping one is probed (and can
+ * come back) ever more rarely. Active workers with no traffic for `idleAfterMs` are probed
+ * once per interval, to take a dead one out before a client finds it. Probes of one round run
+ * in parallel; rounds never overlap.
  */
 export function createHealthChecker({
   registry,
@@ -32,24 +49,64 @@ export function createHealthChecker({
   intervalMs,
   idleAfterMs,
   now = Date.now,
+  random = Math.random,
   onResult = () => {},
 }: HealthCheckerOptions): HealthChecker {
+  const tickMs = Math.max(5, Math.round(intervalMs / 10));
+  const baseMs = Math.max(tickMs, Math.round(intervalMs / 8));
+  const states = new Map<string, ProbeState>();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
 
-  const isDue = (server: ServerEntry, at: number): boolean =>
-    server.status !== 'active' || (server.inFlight === 0 && at - server.lastUsed >= idleAfterMs);
+  const stateOf = (server: ServerEntry, at: number): ProbeState => {
+    let state = states.get(server.address);
+    if (!state) {
+      state = { attempt: 0, nextAt: at + intervalMs, outage: undefined };
+      states.set(server.address, state);
+    }
+    return state;
+  };
+
+  const backoff = (state: ProbeState, at: number): void => {
+    state.nextAt = at + backoffDelay(state.attempt, { baseMs, maxMs: intervalMs, random });
+    state.attempt += 1;
+  };
+
+  const isDue = (server: ServerEntry, at: number): boolean => {
+    const state = stateOf(server, at);
+    if (server.status === 'inactive') {
+      if (state.outage !== server.activeSince) {
+        // A new outage: the first probe comes soon, later ones back off.
+        state.outage = server.activeSince;
+        backoff(state, at);
+      }
+      return at >= state.nextAt;
+    }
+    if (server.status === 'active' && at - server.activeSince >= STABLE_INTERVALS * intervalMs) state.attempt = 0;
+    if (at < state.nextAt) return false;
+    if (server.status === 'active' && (server.inFlight > 0 || at - server.lastUsed < idleAfterMs)) return false;
+    state.nextAt = at + intervalMs;
+    return true;
+  };
 
   const check = async (server: ServerEntry): Promise<void> => {
     const result = await probe(server.address);
     onResult(server, result);
-    if (result.ok) registry.markHealthy(server);
-    else if (server.status !== 'inactive') registry.markFailed(server, result.message);
-    else logger.debug({ server: server.name, reason: result.message }, 'still unhealthy');
+    const state = stateOf(server, now());
+    if (result.ok) {
+      registry.markHealthy(server);
+      if (server.status === 'inactive') state.nextAt = now() + baseMs;
+    } else if (server.status !== 'inactive') {
+      registry.markFailed(server, result.message);
+    } else {
+      backoff(state, now());
+      logger.debug({ server: server.name, reason: result.message, nextProbeInMs: state.nextAt - now() }, 'still unhealthy');
+    }
   };
 
   const runOnce = async (): Promise<void> => {
     const at = now();
+    for (const address of states.keys()) if (!registry.get(address)) states.delete(address);
     const due = registry.servers.filter((server) => isDue(server, at));
     await Promise.all(due.map(check));
   };
@@ -61,7 +118,7 @@ export function createHealthChecker({
         .finally(() => {
           if (running) loop();
         });
-    }, intervalMs);
+    }, tickMs);
   };
 
   return {

@@ -1,7 +1,7 @@
 import 'dotenv/config';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../shared/close-server.js';
+import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
@@ -12,7 +12,7 @@ const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
 const logger = createLogger('balancer', config.logLevel);
 const { app, healthChecker, upstream } = buildBalancer(config, logger);
 
-const server = createServer(app);
+const server = createHttpServer(app);
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });

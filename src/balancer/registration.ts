@@ -5,6 +5,10 @@ import { HttpError } from '../shared/http-error.js';
 export interface Registration {
   address: string;
   name: string;
+  /** The address's host, without brackets for IPv6, for the allow-list. */
+  hostname: string;
+  /** How many requests the worker says it can run at once, if it says. */
+  capacity: number | undefined;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -18,7 +22,7 @@ export function parseRegistration(body: unknown, { nameRequired = false } = {}):
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('the body must be a JSON object like {"address":"http://server1:5000","name":"server1"}');
   }
-  const { address, name } = body as Record<string, unknown>;
+  const { address, name, capacity } = body as Record<string, unknown>;
   if (typeof address !== 'string' || address.length > 256) throw invalid('"address" must be a URL string');
   let url: URL;
   try {
@@ -35,7 +39,10 @@ export function parseRegistration(body: unknown, { nameRequired = false } = {}):
     throw invalid('"name" must be 1 to 64 letters, digits, dots, dashes or underscores');
   }
   if (name === undefined && nameRequired) throw invalid('"name" is required');
-  return { address: url.origin, name: name ?? url.host };
+  if (capacity !== undefined && (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > 4096)) {
+    throw invalid('"capacity" must be a whole number from 1 to 4096');
+  }
+  return { address: url.origin, name: name ?? url.host, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), capacity };
 }
 
 function invalid(message: string): HttpError {

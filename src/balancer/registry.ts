@@ -14,6 +14,14 @@ export interface ServerEntry {
   lastSeen: number | null;
   /** Last time a request was sent to it, for the idle health check (epoch ms). */
   lastUsed: number;
+  /** Most requests it is sent at once: its advertised capacity, capped by the balancer's limit. */
+  limit: number;
+  /** Failed tries in a row (reset by any answer); FAILURE_THRESHOLD of them take it out. */
+  consecutiveFailures: number;
+  /** Passed probes in a row while inactive; RECOVERY_THRESHOLD of them put it back. */
+  consecutivePasses: number;
+  /** When it last became active (epoch ms), for telling a stable worker from a flapping one. */
+  activeSince: number;
 }
 
 export interface Transition {
@@ -25,6 +33,10 @@ export interface Transition {
 
 export interface RegistryOptions {
   maxServers: number;
+  /** Upper bound of any worker's in-flight limit (MAX_IN_FLIGHT_PER_SERVER). */
+  maxInFlightPerServer?: number;
+  failureThreshold?: number;
+  recoveryThreshold?: number;
   now?: () => number;
   onTransition?: (transition: Transition) => void;
 }
@@ -38,11 +50,26 @@ export class Registry {
   /** Stable array for the selection strategies, which walk it without allocating. */
   readonly servers: ServerEntry[] = [];
   private readonly maxServers: number;
+  private readonly maxInFlight: number;
+  private readonly failureThreshold: number;
+  private readonly recoveryThreshold: number;
   private readonly now: () => number;
   private readonly onTransition: (transition: Transition) => void;
+  /** Called whenever a worker may have a free slot: it became active or finished a request. */
+  onCapacity: () => void = () => {};
 
-  constructor({ maxServers, now = Date.now, onTransition = () => {} }: RegistryOptions) {
+  constructor({
+    maxServers,
+    maxInFlightPerServer = Number.MAX_SAFE_INTEGER,
+    failureThreshold = 1,
+    recoveryThreshold = 1,
+    now = Date.now,
+    onTransition = () => {},
+  }: RegistryOptions) {
     this.maxServers = maxServers;
+    this.maxInFlight = maxInFlightPerServer;
+    this.failureThreshold = failureThreshold;
+    this.recoveryThreshold = recoveryThreshold;
     this.now = now;
     this.onTransition = onTransition;
   }
@@ -51,11 +78,17 @@ export class Registry {
     return this.byAddress.get(address);
   }
 
-  /** Registers a new worker or re-activates a known address (idempotent). */
-  register(address: string, name: string): ServerEntry {
+  /**
+   * Registers a new worker or re-activates a known address (idempotent). `capacity` is what
+   * the worker says it can run at once; the balancer's own limit caps it.
+   */
+  register(address: string, name: string, capacity?: number): ServerEntry {
+    const limit = Math.max(1, Math.min(this.maxInFlight, capacity ?? this.maxInFlight));
     const known = this.byAddress.get(address);
     if (known) {
       known.lastSeen = this.now();
+      known.limit = limit;
+      known.consecutiveFailures = 0;
       this.move(known, 'active', 'announced itself');
       return known;
     }
@@ -75,10 +108,15 @@ export class Registry {
       lastError: null,
       lastSeen: now,
       lastUsed: now,
+      limit,
+      consecutiveFailures: 0,
+      consecutivePasses: 0,
+      activeSince: now,
     };
     this.byAddress.set(address, entry);
     this.servers.push(entry);
     this.onTransition({ server: entry, from: null, to: 'active', reason: 'registered' });
+    this.onCapacity();
     return entry;
   }
 
@@ -90,22 +128,39 @@ export class Registry {
     return entry;
   }
 
-  /** A request or probe failed: counts against the worker and takes it out of rotation. */
+  /**
+   * A try at the worker failed. It goes out of rotation after FAILURE_THRESHOLD failures in a
+   * row, or at once when `immediate` (a refused or reset connection: nobody is there).
+   * Returns whether it was taken out.
+   */
+  recordFailure(entry: ServerEntry, error: string, { immediate = false } = {}): boolean {
+    entry.failures += 1;
+    entry.lastError = error;
+    entry.consecutiveFailures += 1;
+    if (!immediate && entry.consecutiveFailures < this.failureThreshold) return false;
+    this.move(entry, 'inactive', error);
+    return true;
+  }
+
+  /** Takes the worker out of rotation now: its health probe failed. */
   markFailed(entry: ServerEntry, error: string): void {
     entry.failures += 1;
     entry.lastError = error;
     this.move(entry, 'inactive', error);
   }
 
-  /** A health probe passed: an inactive worker goes back into rotation. */
+  /** A health probe passed: an inactive worker is back after RECOVERY_THRESHOLD passes in a row. */
   markHealthy(entry: ServerEntry): void {
     entry.lastSeen = this.now();
-    if (entry.status === 'inactive') this.move(entry, 'active', 'health check passed');
+    if (entry.status !== 'inactive') return;
+    entry.consecutivePasses += 1;
+    if (entry.consecutivePasses >= this.recoveryThreshold) this.move(entry, 'active', 'health check passed');
   }
 
   /** The worker answered a request (any status below 500). */
   recordAnswer(entry: ServerEntry, served: boolean): void {
     entry.lastSeen = this.now();
+    entry.consecutiveFailures = 0;
     if (served) entry.served += 1;
   }
 
@@ -116,6 +171,7 @@ export class Registry {
 
   end(entry: ServerEntry): void {
     entry.inFlight -= 1;
+    this.onCapacity();
   }
 
   countActive(): number {
@@ -128,7 +184,13 @@ export class Registry {
     if (entry.status === to) return;
     const from = entry.status;
     entry.status = to;
+    entry.consecutivePasses = 0;
+    if (to === 'active') {
+      entry.activeSince = this.now();
+      entry.consecutiveFailures = 0;
+    }
     this.onTransition({ server: entry, from, to, reason });
+    if (to === 'active') this.onCapacity();
   }
 }
 

@@ -1,7 +1,7 @@
 import { HttpError } from '../shared/http-error.js';
 
 /** Why a try at a worker did not produce an answer for the client. */
-export type FailureKind = 'timeout' | 'connection' | 'server_error';
+export type FailureKind = 'timeout' | 'connection' | 'refused' | 'server_error' | 'bad_response' | 'aborted';
 
 export interface UpstreamFailure {
   kind: FailureKind;
@@ -10,18 +10,35 @@ export interface UpstreamFailure {
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+/** Nobody is listening there (any more): the worker is gone, whatever the failure threshold. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 /** Maps an error thrown by the HTTP client (undici or a socket) to a failure kind. */
 export function classifyError(err: unknown): UpstreamFailure {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+  const cause = typeof err === 'object' && err !== null && 'cause' in err ? err.cause : undefined;
+  const causeCode = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
   const text = err instanceof Error ? err.message : String(err);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `timeout (${code})` };
+  if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) return { kind: 'aborted', message: 'cancelled' };
+  const refused = [code, causeCode].find((c) => c !== undefined && REFUSED_CODES.has(c));
+  if (refused) return { kind: 'refused', message: refused };
+  if (code === 'HPE_INVALID_CONSTANT' || code?.startsWith('HPE_')) return { kind: 'bad_response', message: `not HTTP (${code})` };
   return { kind: 'connection', message: code ? `${code}: ${text}` : text };
 }
 
-/** A worker's own status: 5xx is its fault, anything below is an answer to pass through. */
-export function classifyStatus(status: number): UpstreamFailure | undefined {
-  return status >= 500 ? { kind: 'server_error', message: `answered ${status}` } : undefined;
+/**
+ * A worker's own status. 5xx is its fault; a redirect is never followed (a worker has no
+ * business sending one); a success that is not JSON is garbage. Anything else (2xx JSON, 4xx)
+ * is an answer to pass through.
+ */
+export function classifyStatus(status: number, contentType?: string): UpstreamFailure | undefined {
+  if (status >= 500) return { kind: 'server_error', message: `answered ${status}` };
+  if (status >= 300 && status < 400) return { kind: 'bad_response', message: `answered a redirect (${status})` };
+  if (status < 300 && !contentType?.startsWith('application/json')) {
+    return { kind: 'bad_response', message: `answered ${status} with ${contentType ?? 'no content type'}` };
+  }
+  return undefined;
 }
 
 /**

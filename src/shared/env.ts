@@ -60,6 +60,16 @@ export class EnvReader {
     return raw as T;
   }
 
+  /** A comma-separated list; each item must pass `valid`, which returns a problem or undefined. */
+  list(name: string, valid: (item: string) => string | undefined): string[] {
+    const raw = this.raw(name);
+    if (raw === undefined) return [];
+    const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const problems = items.map(valid).filter((p): p is string => p !== undefined);
+    if (problems.length > 0) return this.fail(name, problems.join('; '), []);
+    return items;
+  }
+
   /** An http(s) origin such as `http://server1:5000`, returned without a trailing slash. */
   origin(name: string, fallback: string): string;
   origin(name: string, fallback: undefined): string | undefined;

@@ -6,6 +6,8 @@ export interface AnnouncerOptions {
   balancerUrl: string;
   advertisedUrl: string;
   name: string;
+  /** How many requests it can run at once (the balancer sends no more). */
+  capacity?: number;
   registrationToken: string | undefined;
   logger: Logger;
   /** Re-announce this often while registered, so a restarted balancer learns us back. */
@@ -43,6 +45,7 @@ export function createAnnouncer({
   balancerUrl,
   advertisedUrl,
   name,
+  capacity,
   registrationToken,
   logger,
   intervalMs,
@@ -53,7 +56,7 @@ export function createAnnouncer({
   random = Math.random,
 }: AnnouncerOptions): Announcer {
   const headers: Record<string, string> = registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {};
-  const body = { address: advertisedUrl, name };
+  const body = capacity === undefined ? { address: advertisedUrl, name } : { address: advertisedUrl, name, capacity };
   const log = logger.child({ balancer: balancerUrl, address: advertisedUrl });
 
   let timer: NodeJS.Timeout | undefined;

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
 import { createHttpLogger } from '../shared/http-logger.js';
 import { HttpError } from '../shared/http-error.js';
+import { securityHeaders } from '../shared/security-headers.js';
 import type { Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
 import { isPrime as defaultIsPrime } from './primality.js';
@@ -28,6 +29,7 @@ export function createWorkerApp({
   app.disable('x-powered-by');
   app.disable('etag');
   app.use(createHttpLogger(logger));
+  app.use(securityHeaders);
 
   app
     .route('/health_check')

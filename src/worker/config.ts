@@ -13,6 +13,8 @@ export interface WorkerConfig {
   shutdownTimeoutMs: number;
   maxDigits: number;
   logLevel: LogLevel;
+  /** Calculations it can run at once, told to the balancer so that it never sends more. */
+  capacity: number;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -33,6 +35,8 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
     maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: 100_000 }),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    // Large numbers run on libuv's thread pool, so that is how many can run at once.
+    capacity: read.int('CAPACITY', read.int('UV_THREADPOOL_SIZE', 4, { min: 1, max: 1024 }), { min: 1, max: 4096 }),
   };
   read.done();
   return config;

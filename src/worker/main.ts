@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
 import { closeServer } from '../shared/close-server.js';
+import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
@@ -14,7 +14,7 @@ const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const logger = createLogger(config.name, config.logLevel);
 const state = new WorkState();
 const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state });
-const server = createServer(app);
+const server = createHttpServer(app);
 
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
@@ -25,6 +25,7 @@ server.listen(config.port, config.host, () => {
     balancerUrl: config.balancerUrl,
     advertisedUrl,
     name: config.name,
+    capacity: config.capacity,
     registrationToken: config.registrationToken,
     logger,
     intervalMs: config.announceIntervalMs,

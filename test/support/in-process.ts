@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/shared/http-server.js';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { buildBalancer } from '../../src/balancer/balancer.js';
@@ -19,7 +20,7 @@ export interface Running {
 
 /** Listens on an ephemeral loopback port, as main.ts does on its configured one. */
 export async function listen(app: Express): Promise<Running> {
-  const server = createServer(app);
+  const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };

@@ -12,7 +12,7 @@ describe('parseRegistration', () => {
     [{ address: 'https://10.0.0.5:8443' }, 'https://10.0.0.5:8443', '10.0.0.5:8443'],
     [{ address: 'http://[::1]:5001', name: 'v6' }, 'http://[::1]:5001', 'v6'],
   ])('when the body is %j, then the address is %s and the name %s', (body, address, name) => {
-    expect(parseRegistration(body)).toEqual({ address, name });
+    expect(parseRegistration(body)).toMatchObject({ address, name });
   });
 
   it.each([
@@ -31,9 +31,16 @@ describe('parseRegistration', () => {
     [{ address: 'http://server1:5000', name: 'has space' }],
     [{ address: 'http://server1:5000', name: 42 }],
     [{ address: `http://${'a'.repeat(300)}:1` }],
+    [{ address: 'http://server1:5000', capacity: 0 }],
+    [{ address: 'http://server1:5000', capacity: 2.5 }],
+    [{ address: 'http://server1:5000', capacity: '4' }],
   ])('when the body is %j, then it is an invalid_registration', (body) => {
     expect(() => parseRegistration(body)).toThrowError(expect.objectContaining({ status: 400, code: 'invalid_registration' }));
   });
+});
+
+it('when a worker advertises its capacity and an IPv6 address, then both are read', () => {
+  expect(parseRegistration({ address: 'http://[::1]:5001', capacity: 8 })).toMatchObject({ hostname: '::1', capacity: 8 });
 });
 
 describe('requireToken', () => {

@@ -1,0 +1,125 @@
+import type { Registry, ServerEntry } from './registry.js';
+import type { Selector } from './round-robin.js';
+
+export type Admission =
+  | { ok: true; server: ServerEntry }
+  | { ok: false; reason: 'no_active_servers' | 'exhausted' | 'overloaded' | 'aborted' };
+
+interface Waiter {
+  tried: ReadonlySet<string>;
+  resolve: (admission: Admission) => void;
+  timer: NodeJS.Timeout;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+export interface AdmissionOptions {
+  registry: Registry;
+  select: Selector;
+  /** Requests that may wait for a free worker at once; more are turned away (503 overloaded). */
+  maxQueue: number;
+  /** How long a request may wait for a free worker. */
+  queueTimeoutMs: number;
+}
+
+/**
+ * Gives each request a worker with a free slot (each worker takes at most its `limit` at
+ * once), or a place in a bounded FIFO queue until one frees up. Turning requests away when
+ * the queue is full keeps the balancer's memory and every client's wait bounded under any
+ * load: a client gets an answer or a 503, never a hang.
+ */
+export class AdmissionQueue {
+  private readonly waiters: Waiter[] = [];
+  private serviceMs = 0;
+
+  constructor(private readonly options: AdmissionOptions) {
+    options.registry.onCapacity = () => this.pump();
+  }
+
+  get depth(): number {
+    return this.waiters.length;
+  }
+
+  /** A worker for this request (already counted in flight), or why there is none. */
+  acquire(tried: ReadonlySet<string>, signal?: AbortSignal, maxWaitMs = this.options.queueTimeoutMs): Admission | Promise<Admission> {
+    const { registry, select } = this.options;
+    const server = select(registry.servers, tried);
+    if (server) {
+      registry.begin(server);
+      return { ok: true, server };
+    }
+    const refused = this.refusal(tried);
+    if (refused) return refused;
+    if (this.waiters.length >= this.options.maxQueue || maxWaitMs <= 0) return { ok: false, reason: 'overloaded' };
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        tried,
+        signal,
+        resolve,
+        timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), maxWaitMs),
+        onAbort: () => this.leave(waiter, { ok: false, reason: 'aborted' }),
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Feeds the running average of how long workers take, for Retry-After. */
+  recordServiceTime(ms: number): void {
+    this.serviceMs = this.serviceMs === 0 ? ms : this.serviceMs * 0.9 + ms * 0.1;
+  }
+
+  /** Seconds until a turned-away client has a fair chance: the queue's work over the capacity. */
+  retryAfterSeconds(): number {
+    let capacity = 0;
+    for (const server of this.options.registry.servers) if (server.status === 'active') capacity += server.limit;
+    const seconds = ((this.waiters.length + capacity) * this.serviceMs) / Math.max(1, capacity) / 1000;
+    return Math.min(60, Math.max(1, Math.ceil(seconds)));
+  }
+
+  /** Hands freed slots to waiters, first come first served. */
+  private pump(): void {
+    const { registry, select } = this.options;
+    for (let i = 0; i < this.waiters.length; ) {
+      const waiter = this.waiters[i]!;
+      const server = select(registry.servers, waiter.tried);
+      if (server) {
+        registry.begin(server);
+        this.remove(i, waiter);
+        waiter.resolve({ ok: true, server });
+        continue;
+      }
+      const refused = this.refusal(waiter.tried);
+      if (refused) {
+        this.remove(i, waiter);
+        waiter.resolve(refused);
+        continue;
+      }
+      // This waiter needs a slot that is not free yet. If no slot is free anywhere, nobody
+      // behind it can be served either.
+      if (!registry.servers.some((s) => s.status === 'active' && s.inFlight < s.limit)) return;
+      i += 1;
+    }
+  }
+
+  /** Why a request cannot wait at all: no active worker, or every active one already tried. */
+  private refusal(tried: ReadonlySet<string>): Admission | undefined {
+    for (const server of this.options.registry.servers) {
+      if (server.status === 'active' && !tried.has(server.address)) return undefined;
+    }
+    return { ok: false, reason: tried.size === 0 ? 'no_active_servers' : 'exhausted' };
+  }
+
+  private leave(waiter: Waiter, admission: Admission): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index === -1) return;
+    this.remove(index, waiter);
+    waiter.resolve(admission);
+  }
+
+  private remove(index: number, waiter: Waiter): void {
+    this.waiters.splice(index, 1);
+    clearTimeout(waiter.timer);
+    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+  }
+}
