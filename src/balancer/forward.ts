@@ -46,15 +46,18 @@ export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeou
 
   return {
     async forward(origin, path, requestId, { timeoutMs = requestTimeoutMs, signal } = {}) {
+      // undici's own timeouts tick in half seconds; a try's budget needs a precise timer.
+      const cancel = new AbortController();
+      const timer = setTimeout(() => cancel.abort(new TryTimeout(timeoutMs)), timeoutMs);
+      const onClientGone = () => cancel.abort(signal?.reason);
+      signal?.addEventListener('abort', onClientGone, { once: true });
       try {
         const res = await agent.request({
           origin,
           path,
           method: 'GET',
           headers: { [REQUEST_ID_HEADER]: requestId, accept: 'application/json' },
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-          signal,
+          signal: cancel.signal,
         });
         const body = Buffer.from(await res.body.arrayBuffer());
         const contentType = headerValue(res.headers['content-type']);
@@ -68,7 +71,10 @@ export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeou
           body,
         };
       } catch (err) {
-        return { ok: false, ...classifyError(err) };
+        return { ok: false, ...classifyError(cancel.signal.reason instanceof TryTimeout ? cancel.signal.reason : err) };
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onClientGone);
       }
     },
 
@@ -78,18 +84,26 @@ export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeou
           origin,
           path: '/health_check',
           method: 'GET',
-          headersTimeout: probeTimeoutMs,
-          bodyTimeout: probeTimeoutMs,
+          signal: AbortSignal.timeout(probeTimeoutMs),
         });
         await res.body.dump();
         return res.statusCode === 200 ? { ok: true } : { ok: false, message: `health check answered ${res.statusCode}` };
       } catch (err) {
-        return { ok: false, message: `health check: ${classifyError(err).message}` };
+        const timedOut = err instanceof Error && err.name === 'TimeoutError';
+        return { ok: false, message: `health check: ${timedOut ? `no answer within ${probeTimeoutMs} ms` : classifyError(err).message}` };
       }
     },
 
     close: () => agent.close(),
   };
+}
+
+/** The reason a try is cancelled when its time is up; classified as a timeout. */
+class TryTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -15,16 +15,22 @@ const REFUSED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 /** Maps an error thrown by the HTTP client (undici or a socket) to a failure kind. */
 export function classifyError(err: unknown): UpstreamFailure {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
-  const cause = typeof err === 'object' && err !== null && 'cause' in err ? err.cause : undefined;
-  const causeCode = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : undefined;
+  const code = codeOf(err);
+  const causeCode = codeOf(typeof err === 'object' && err !== null && 'cause' in err ? err.cause : undefined);
   const text = err instanceof Error ? err.message : String(err);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `timeout (${code})` };
   if (code === 'UND_ERR_ABORTED' || (err instanceof Error && err.name === 'AbortError')) return { kind: 'aborted', message: 'cancelled' };
   const refused = [code, causeCode].find((c) => c !== undefined && REFUSED_CODES.has(c));
   if (refused) return { kind: 'refused', message: refused };
-  if (code === 'HPE_INVALID_CONSTANT' || code?.startsWith('HPE_')) return { kind: 'bad_response', message: `not HTTP (${code})` };
+  if (code?.startsWith('HPE_') || (err instanceof Error && err.name === 'HTTPParserError')) {
+    return { kind: 'bad_response', message: `not HTTP (${text})` };
+  }
   return { kind: 'connection', message: code ? `${code}: ${text}` : text };
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /**

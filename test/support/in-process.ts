@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import { createHttpServer } from '../../src/shared/http-server.js';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { buildBalancer } from '../../src/balancer/balancer.js';
 import { loadBalancerConfig, type BalancerConfig } from '../../src/balancer/config.js';
+import type { AdmissionQueue } from '../../src/balancer/admission.js';
 import type { HealthChecker } from '../../src/balancer/health-checker.js';
 import type { Registry } from '../../src/balancer/registry.js';
 import { closeServer } from '../../src/shared/close-server.js';
@@ -42,6 +43,7 @@ export async function startWorker(
 
 export interface TestBalancer extends Running {
   registry: Registry;
+  admission: AdmissionQueue;
   healthChecker: HealthChecker;
   register(worker: { url: string; name: string }): void;
 }
@@ -58,11 +60,12 @@ export async function startBalancer(
     idleCheckAfterMs: 60_000,
     ...overrides,
   };
-  const { app, registry, healthChecker, upstream } = buildBalancer(config, logger, { processMetrics: false });
+  const { app, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
   const running = await listen(app);
   return {
     ...running,
     registry,
+    admission,
     healthChecker,
     register: (worker) => void registry.register(worker.url, worker.name),
     async close() {

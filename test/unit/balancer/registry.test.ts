@@ -89,3 +89,38 @@ describe('Registry', () => {
     });
   });
 });
+
+describe('Registry thresholds and capacity', () => {
+  it('when FAILURE_THRESHOLD is 3, then two failures keep a worker and the third takes it out', () => {
+    const registry = new Registry({ maxServers: 10, failureThreshold: 3 });
+    const a = registry.register('http://a:1', 'a');
+    expect(registry.recordFailure(a, 'answered 500')).toBe(false);
+    expect(registry.recordFailure(a, 'answered 500')).toBe(false);
+    expect(a.status).toBe('active');
+    expect(registry.recordFailure(a, 'answered 500')).toBe(true);
+    expect(a).toMatchObject({ status: 'inactive', failures: 3 });
+  });
+
+  it('when a worker answers between failures, then the count starts over', () => {
+    const registry = new Registry({ maxServers: 10, failureThreshold: 2 });
+    const a = registry.register('http://a:1', 'a');
+    registry.recordFailure(a, 'answered 500');
+    registry.recordAnswer(a, true);
+    registry.recordFailure(a, 'answered 500');
+    expect(a.status).toBe('active');
+  });
+
+  it('when the connection is refused, then the worker is out at once whatever the threshold', () => {
+    const registry = new Registry({ maxServers: 10, failureThreshold: 5 });
+    const a = registry.register('http://a:1', 'a');
+    registry.recordFailure(a, 'ECONNREFUSED', { immediate: true });
+    expect(a.status).toBe('inactive');
+  });
+
+  it('when a worker advertises a capacity, then its limit is that, capped by the balancer', () => {
+    const registry = new Registry({ maxServers: 10, maxInFlightPerServer: 8 });
+    expect(registry.register('http://a:1', 'a', 4).limit).toBe(4);
+    expect(registry.register('http://b:1', 'b', 100).limit).toBe(8);
+    expect(registry.register('http://c:1', 'c').limit).toBe(8);
+  });
+});

@@ -1,0 +1,166 @@
+import { connect } from 'node:net';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeWorker, type Misbehaviour } from '../support/fake-worker.js';
+import { startBalancer, startWorker, type Running } from '../support/in-process.js';
+import { runLoad, sleep } from '../support/processes.js';
+
+const cleanup: Running[] = [];
+afterEach(async () => {
+  for (const r of cleanup.splice(0).reverse()) await r.close();
+});
+function track<T extends Running>(running: T): T {
+  cleanup.push(running);
+  return running;
+}
+
+describe('misbehaving workers while requests flow', () => {
+  it.each<[Misbehaviour, string]>([
+    ['error500', 'answered 500'],
+    ['garbage', 'not HTTP'],
+    ['redirect', 'redirect'],
+    ['html200', 'text/html'],
+  ])('when a worker misbehaves with %s, then clients see no error and it is taken out', async (behaviour, lastError) => {
+    const balancer = track(await startBalancer({ requestTimeoutMs: 1_000 }));
+    const bad = track(await fakeWorker('bad', behaviour));
+    balancer.register(bad);
+    balancer.register(track(await startWorker('good')));
+    const result = await runLoad(balancer.url, '/is_prime/524287', 4, AbortSignal.timeout(400));
+    expect(result.errors).toEqual([]);
+    expect([...result.statuses.keys()]).toEqual([200]);
+    expect([...result.servedBy.keys()]).toEqual(['good']);
+    expect(balancer.registry.get(bad.url)?.status).toBe('inactive');
+    expect(balancer.registry.get(bad.url)?.lastError).toContain(lastError);
+  });
+
+  it('when a worker is slow but its health check answers, then the timed-out request is retried and the worker kept', async () => {
+    const balancer = track(await startBalancer({ requestTimeoutMs: 200 }));
+    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 600 }));
+    balancer.register(slow);
+    balancer.register(track(await startWorker('good')));
+    const result = await runLoad(balancer.url, '/is_prime/97', 2, AbortSignal.timeout(600));
+    expect(result.errors).toEqual([]);
+    expect([...result.statuses.keys()]).toEqual([200]);
+    expect(balancer.registry.get(slow.url)).toMatchObject({ status: 'active' });
+    expect(balancer.registry.get(slow.url)?.lastError).toMatch(/timeout.*health check passed/);
+  });
+
+  it('when a worker hangs entirely, then it is taken out after its try and its probe time out', async () => {
+    const balancer = track(await startBalancer({ requestTimeoutMs: 200, healthCheckTimeoutMs: 200 }));
+    const hung = track(await fakeWorker('hung', 'hang', { healthy: false }));
+    balancer.register(hung);
+    balancer.register(track(await startWorker('good')));
+    const res = await request(balancer.url).get('/is_prime/97').expect(200);
+    expect([res.headers['x-served-by'], balancer.registry.get(hung.url)?.status]).toEqual(['good', 'inactive']);
+  });
+
+  it('when FAILURE_THRESHOLD is 3, then a worker answering 500 stays in rotation for two failures', async () => {
+    const balancer = track(await startBalancer({ failureThreshold: 3 }));
+    const bad = track(await fakeWorker('bad', 'error500'));
+    balancer.register(bad);
+    balancer.register(track(await startWorker('good')));
+    // Round robin sends every request to `bad` first; each is then retried on `good`.
+    for (let i = 0; i < 2; i++) await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
+    expect(balancer.registry.get(bad.url)).toMatchObject({ status: 'active', consecutiveFailures: 2 });
+    await request(balancer.url).get('/is_prime/97').expect(200);
+    expect(balancer.registry.get(bad.url)?.status).toBe('inactive');
+  });
+
+  it('when every worker fails, then a request is tried on at most MAX_TRIES of them', async () => {
+    const balancer = track(await startBalancer({ maxTries: 2 }));
+    const workers = [];
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const w = track(await fakeWorker(name, 'error500'));
+      workers.push(w);
+      balancer.register(w);
+    }
+    await request(balancer.url).get('/is_prime/97').expect(502);
+    expect(workers.reduce((n, w) => n + w.seen.requests, 0)).toBe(2);
+  });
+
+  it('when the deadline passes, then the client gets 504 even though tries remain', async () => {
+    const balancer = track(await startBalancer({ requestTimeoutMs: 300, requestDeadlineMs: 400, healthCheckTimeoutMs: 100 }));
+    for (const name of ['a', 'b', 'c']) balancer.register(track(await fakeWorker(name, 'slow', { slowMs: 2_000 })));
+    const started = Date.now();
+    const res = await request(balancer.url).get('/is_prime/97').expect(504);
+    expect(res.body.error).toBe('upstream_timeout');
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('when the client hangs up, then the upstream request is cancelled', async () => {
+    const balancer = track(await startBalancer());
+    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 5_000 }));
+    balancer.register(slow);
+    await fetch(`${balancer.url}/is_prime/97`, { signal: AbortSignal.timeout(200) }).catch(() => undefined);
+    await sleep(300);
+    expect(slow.seen).toEqual({ requests: 1, closedEarly: 1 });
+    expect(balancer.registry.get(slow.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
+  });
+});
+
+describe('overload', () => {
+  it('when a burst far above capacity arrives, then every request gets an answer or a 503 overloaded, and the queue drains', async () => {
+    const balancer = track(await startBalancer({ maxQueue: 10, queueTimeoutMs: 2_000, requestTimeoutMs: 5_000 }));
+    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 50 }));
+    balancer.registry.register(slow.url, 'slow', 2);
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        fetch(`${balancer.url}/is_prime/97`).then(async (r) => ({
+          status: r.status,
+          retryAfter: r.headers.get('retry-after'),
+          body: (await r.json()) as { error?: string },
+        })),
+      ),
+    );
+    const ok = replies.filter((r) => r.status === 200);
+    const refused = replies.filter((r) => r.status === 503);
+    expect(ok.length + refused.length).toBe(200);
+    expect(ok.length).toBeGreaterThanOrEqual(12);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(r.body.error).toBe('overloaded');
+      expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
+    }
+    expect(slow.seen.requests).toBe(ok.length);
+    expect(balancer.admission.depth).toBe(0);
+    await request(balancer.url).get('/is_prime/97').expect(200);
+  });
+});
+
+describe('hostile input and security', () => {
+  it('when ALLOWED_SERVER_HOSTS is set, then another host cannot register (403) and a listed one can', async () => {
+    const balancer = track(await startBalancer({ allowedServerHosts: ['server1', '10.0.0.0/8'] }));
+    const denied = await request(balancer.url).post('/server_up').send({ address: 'http://evil.example:80' }).expect(403);
+    expect(denied.body.error).toBe('forbidden_host');
+    await request(balancer.url).post('/server_up').send({ address: 'http://10.1.2.3:5000' }).expect(200);
+    await request(balancer.url).post('/server_up').send({ address: 'http://server1:5000' }).expect(200);
+    expect(balancer.registry.servers).toHaveLength(2);
+  });
+
+  it('when any reply is sent, then it carries the security headers', async () => {
+    const balancer = track(await startBalancer());
+    for (const path of ['/health_check', '/nope', '/is_prime/x']) {
+      const res = await request(balancer.url).get(path);
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'cache-control': 'no-store',
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('when a client sends something that is not HTTP, then the reply is still a JSON 400', async () => {
+    const balancer = track(await startBalancer());
+    const { port } = new URL(balancer.url);
+    const reply = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('HELLO THERE\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+    });
+    expect(reply).toMatch(/^HTTP\/1.1 400 /);
+    expect(reply).toContain('application/json');
+    expect(reply).toContain('"error":"bad_request"');
+  });
+});

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AdmissionQueue, type Admission } from '../../../src/balancer/admission.js';
+import { Registry } from '../../../src/balancer/registry.js';
+import { createRoundRobin } from '../../../src/balancer/round-robin.js';
+
+function setup({ capacity = 1, maxQueue = 2, queueTimeoutMs = 1_000, servers = ['a'] } = {}) {
+  const registry = new Registry({ maxServers: 10 });
+  for (const name of servers) registry.register(`http://${name}:1`, name, capacity);
+  const queue = new AdmissionQueue({ registry, select: createRoundRobin(), maxQueue, queueTimeoutMs });
+  return { registry, queue };
+}
+
+const none = new Set<string>();
+const serverOf = (a: Admission) => (a.ok ? a.server.name : a.reason);
+
+describe('admission queue', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('when a worker has a free slot, then the request gets it at once', () => {
+    const { queue } = setup();
+    const admitted = queue.acquire(none);
+    expect(admitted).toMatchObject({ ok: true });
+  });
+
+  it('when every worker is full, then requests wait and get slots first come, first served', async () => {
+    const { registry, queue } = setup();
+    const first = queue.acquire(none) as Admission;
+    const order: string[] = [];
+    const second = Promise.resolve(queue.acquire(none)).then((a) => order.push(`second:${serverOf(a)}`));
+    const third = Promise.resolve(queue.acquire(none)).then((a) => order.push(`third:${serverOf(a)}`));
+    expect(queue.depth).toBe(2);
+    if (!first.ok) throw new Error('expected a slot');
+    registry.end(first.server);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['second:a']);
+    registry.end(registry.servers[0]!);
+    await Promise.all([second, third]);
+    expect(order).toEqual(['second:a', 'third:a']);
+  });
+
+  it('when the queue is full, then the next request is turned away as overloaded at once', () => {
+    const { queue } = setup({ maxQueue: 1 });
+    queue.acquire(none);
+    void queue.acquire(none);
+    expect(queue.acquire(none)).toEqual({ ok: false, reason: 'overloaded' });
+  });
+
+  it('when a request waits longer than the queue timeout, then it is overloaded and leaves the queue', async () => {
+    const { queue } = setup({ queueTimeoutMs: 500 });
+    queue.acquire(none);
+    const waiting = queue.acquire(none);
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(waiting).resolves.toEqual({ ok: false, reason: 'overloaded' });
+    expect(queue.depth).toBe(0);
+  });
+
+  it('when the client hangs up while waiting, then it leaves the queue', async () => {
+    const { queue } = setup();
+    queue.acquire(none);
+    const hangUp = new AbortController();
+    const waiting = queue.acquire(none, hangUp.signal);
+    hangUp.abort();
+    await expect(waiting).resolves.toEqual({ ok: false, reason: 'aborted' });
+    expect(queue.depth).toBe(0);
+  });
+
+  it('when no worker is active, then a request is refused instead of waiting', () => {
+    const { registry, queue } = setup();
+    registry.markFailed(registry.servers[0]!, 'down');
+    expect(queue.acquire(none)).toEqual({ ok: false, reason: 'no_active_servers' });
+  });
+
+  it('when waiting requests lose their last worker, then they are released at once', async () => {
+    const { registry, queue } = setup();
+    const first = queue.acquire(none) as Admission;
+    const waiting = queue.acquire(new Set());
+    registry.markFailed(registry.servers[0]!, 'down');
+    if (first.ok) registry.end(first.server);
+    await expect(waiting).resolves.toEqual({ ok: false, reason: 'no_active_servers' });
+  });
+
+  it('when a retry waits, then it is given a worker it has not tried yet', async () => {
+    const { registry, queue } = setup({ servers: ['a', 'b'] });
+    const a = queue.acquire(none) as Admission;
+    const b = queue.acquire(none) as Admission;
+    const retry = queue.acquire(new Set(['http://a:1']));
+    if (a.ok) registry.end(a.server);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(queue.depth).toBe(1);
+    if (b.ok) registry.end(b.server);
+    expect(serverOf(await retry)).toBe('b');
+  });
+
+  it('when told Retry-After, then it grows with the queue and the recent service time', () => {
+    const { queue } = setup({ maxQueue: 100, capacity: 2 });
+    queue.recordServiceTime(1_000);
+    expect(queue.retryAfterSeconds()).toBe(1);
+    for (let i = 0; i < 12; i++) void queue.acquire(none);
+    expect(queue.retryAfterSeconds()).toBe(6);
+  });
+});
