@@ -16,6 +16,8 @@ export interface ProcessOptions {
   /** Called with every line the process prints (stdout and stderr). */
   onLine?: (line: string) => void;
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** A command to run node under, such as `['ip', 'netns', 'exec', 'ns1']` (it must exec). */
+  wrap?: readonly string[];
 }
 
 export type LogRecord = Record<string, unknown> & { msg?: string };
@@ -67,7 +69,8 @@ export class ManagedProcess {
   async start(extraEnv: Record<string, string> = {}, timeoutMs = 15_000): Promise<number> {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.file ??= this.options.logFile ? createWriteStream(this.options.logFile, { flags: 'a' }) : undefined;
-    const child = spawn(process.execPath, entryArgs(this.options.program), {
+    const [command, ...prefix] = [...(this.options.wrap ?? []), process.execPath];
+    const child = spawn(command!, [...prefix, ...entryArgs(this.options.program)], {
       cwd: projectRoot,
       env: { ...process.env, ...this.options.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
