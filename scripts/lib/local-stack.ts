@@ -67,7 +67,7 @@ export function createLocalStack({
     async start() {
       await balancer.start();
       await Promise.all(workers.map((w) => w.start()));
-      await Promise.all(workers.map((w) => w.waitForLog((r) => r.msg === 'registered with the balancer')));
+      await Promise.all(workers.map((w) => waitUntilActive(balancerUrl, `http://127.0.0.1:${w.port}`)));
     },
     async stop() {
       await Promise.all(workers.map((w) => w.stop('SIGTERM')));
@@ -75,4 +75,23 @@ export function createLocalStack({
       await Promise.all([balancer, ...workers].map((p) => p.close()));
     },
   };
+}
+
+/**
+ * Resolves once the balancer lists `address` as active: the worker has registered (or been
+ * found healthy again). Asks the balancer rather than reading logs, so it works at any LOG_LEVEL.
+ */
+export async function waitUntilActive(balancerUrl: string, address: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${balancerUrl}/servers`);
+      const { servers } = (await res.json()) as { servers: Array<{ address: string; status: string }> };
+      if (servers.some((s) => s.address === address && s.status === 'active')) return;
+    } catch {
+      // the balancer is not answering yet
+    }
+    if (Date.now() > deadline) throw new Error(`${address} did not become active at ${balancerUrl} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

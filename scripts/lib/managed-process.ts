@@ -23,6 +23,13 @@ export interface ProcessOptions {
 export type LogRecord = Record<string, unknown> & { msg?: string };
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+// Children run in their own process groups (see start), so nothing else stops them if this
+// process dies first: kill whatever is still running on the way out.
+const living = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of living) child.kill('SIGKILL');
+});
 // Run from TypeScript sources (tsx) when this file is TypeScript, from dist/ when compiled.
 const fromSources = import.meta.url.endsWith('.ts');
 export const projectRoot = resolve(here, fromSources ? '../..' : '../../..');
@@ -43,6 +50,8 @@ export class ManagedProcess {
   private exited: Promise<number | null> = Promise.resolve(null);
   private file: WriteStream | undefined;
   private readonly records: LogRecord[] = [];
+  /** The last lines as printed, JSON or not (a crash's stack trace is not JSON). */
+  private readonly lastLines: string[] = [];
   private readonly watchers = new Set<(record: LogRecord) => void>();
   port: number | undefined;
 
@@ -78,7 +87,11 @@ export class ManagedProcess {
       // stops each process in order, instead of every process at once.
       detached: true,
     });
-    child.once('exit', (code, signal) => this.options.onExit?.(code, signal));
+    living.add(child);
+    child.once('exit', (code, signal) => {
+      living.delete(child);
+      this.options.onExit?.(code, signal);
+    });
     this.child = child;
     this.exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     for (const stream of [child.stdout, child.stderr]) {
@@ -137,6 +150,8 @@ export class ManagedProcess {
   private onLine(line: string): void {
     this.file?.write(`${line}\n`);
     this.options.onLine?.(line);
+    this.lastLines.push(line);
+    if (this.lastLines.length > 12) this.lastLines.shift();
     // Per-request lines are most of the volume and nobody waits for one: skip parsing them.
     if (line.includes('"msg":"request completed"')) return;
     let record: LogRecord;
@@ -154,9 +169,6 @@ export class ManagedProcess {
   }
 
   private tail(): string {
-    return this.records
-      .slice(-8)
-      .map((r) => JSON.stringify(r))
-      .join('\n');
+    return this.lastLines.join('\n');
   }
 }

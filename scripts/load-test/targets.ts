@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createLocalStack, type LocalStack } from '../lib/local-stack.js';
+import { createLocalStack, waitUntilActive, type LocalStack } from '../lib/local-stack.js';
 import type { StatusChange } from './registry-watch.js';
 
 const run = promisify(execFile);
@@ -63,8 +63,8 @@ export function localTarget(options: { balancerPort: number; workerPorts: number
     },
     async startServer2() {
       const worker = server2();
-      await worker.start();
-      await worker.waitForLog((r) => r.msg === 'registered with the balancer', 10_000, { onlyNew: false });
+      const port = await worker.start();
+      await waitUntilActive(`http://127.0.0.1:${options.balancerPort}`, `http://127.0.0.1:${port}`);
     },
     async statusChanges(server) {
       return stack ? statusChangesFrom(stack.balancer.logs, server) : undefined;

@@ -1,3 +1,4 @@
+import { waitUntilActive } from '../../scripts/lib/local-stack.js';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
 
 export interface ProcessStack {
@@ -34,7 +35,7 @@ export async function startProcessStack(workerCount = 2, env: Record<string, str
       }),
   );
   await Promise.all(workers.map((w) => w.start()));
-  await Promise.all(workers.map((w) => w.waitForLog((r) => r.msg === 'registered with the balancer')));
+  await Promise.all(workers.map((w) => waitUntilActive(balancerUrl, `http://127.0.0.1:${w.port}`)));
   return {
     balancer,
     workers,
