@@ -1,3 +1,4 @@
+import type { Cancellation } from './cancellation.js';
 import type { Registry, ServerEntry } from './registry.js';
 import type { Selector } from './round-robin.js';
 
@@ -9,8 +10,7 @@ interface Waiter {
   tried: ReadonlySet<string>;
   resolve: (admission: Admission) => void;
   timer: NodeJS.Timeout;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
+  unsubscribe: () => void;
 }
 
 export interface AdmissionOptions {
@@ -41,7 +41,7 @@ export class AdmissionQueue {
   }
 
   /** A worker for this request (already counted in flight), or why there is none. */
-  acquire(tried: ReadonlySet<string>, signal?: AbortSignal, maxWaitMs = this.options.queueTimeoutMs): Admission | Promise<Admission> {
+  acquire(tried: ReadonlySet<string>, cancellation?: Cancellation, maxWaitMs = this.options.queueTimeoutMs): Admission | Promise<Admission> {
     const { registry, select } = this.options;
     const server = select(registry.servers, tried);
     if (server) {
@@ -54,13 +54,12 @@ export class AdmissionQueue {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         tried,
-        signal,
         resolve,
         timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), maxWaitMs),
-        onAbort: () => this.leave(waiter, { ok: false, reason: 'aborted' }),
+        unsubscribe: () => {},
       };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
       this.waiters.push(waiter);
+      if (cancellation) waiter.unsubscribe = cancellation.onCancel(() => this.leave(waiter, { ok: false, reason: 'aborted' }));
     });
   }
 
@@ -120,6 +119,6 @@ export class AdmissionQueue {
   private remove(index: number, waiter: Waiter): void {
     this.waiters.splice(index, 1);
     clearTimeout(waiter.timer);
-    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    waiter.unsubscribe();
   }
 }

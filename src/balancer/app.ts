@@ -1,15 +1,14 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
 import { createHttpLogger } from '../shared/http-logger.js';
-import type { Logger } from '../shared/logger.js';
 import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
-import { createPrimeHandler, type ProxyDeps } from './proxy.js';
+import { createPrimeRoute, isPrimePath, type ProxyDeps } from './proxy.js';
 import { describeServer } from './registry.js';
 import { parseRegistration, requireToken } from './registration.js';
 
 export interface BalancerDeps extends ProxyDeps {
-  logger: Logger;
   registrationToken: string | undefined;
   /** Whether a host may register (ALLOWED_SERVER_HOSTS). */
   allowHost: (hostname: string) => boolean;
@@ -18,7 +17,20 @@ export interface BalancerDeps extends ProxyDeps {
 /** Registration bodies are two short strings; anything bigger is not one. */
 const BODY_LIMIT = '2kb';
 
-/** Builds the balancer's Express app; never listens (main.ts and tests do). */
+/**
+ * The balancer's request handler: `/is_prime` goes straight to its own route (the hot path),
+ * everything else to the Express app. Never listens (main.ts and tests do).
+ */
+export function createBalancerHandler(deps: BalancerDeps): RequestListener {
+  const app = createBalancerApp(deps);
+  const primeRoute = createPrimeRoute(deps);
+  return (req, res) => {
+    if (isPrimePath(req.url ?? '')) primeRoute(req, res);
+    else app(req, res);
+  };
+}
+
+/** The control API, status and metrics, as an Express app. */
 export function createBalancerApp(deps: BalancerDeps): Express {
   const { registry, metrics, logger } = deps;
   const app = express();
@@ -26,8 +38,6 @@ export function createBalancerApp(deps: BalancerDeps): Express {
   app.disable('etag');
   app.use(createHttpLogger(logger));
   app.use(securityHeaders);
-
-  app.use('/is_prime', createPrimeHandler(deps));
 
   const json = express.json({ limit: BODY_LIMIT, strict: true });
   const auth = requireToken(deps.registrationToken);

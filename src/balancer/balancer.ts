@@ -1,7 +1,7 @@
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import { AdmissionQueue } from './admission.js';
-import { createBalancerApp } from './app.js';
+import { createBalancerHandler } from './app.js';
 import { createHostAllowList } from './host-allow-list.js';
 import type { BalancerConfig } from './config.js';
 import { createUpstream, type Upstream } from './forward.js';
@@ -11,7 +11,7 @@ import { Registry } from './registry.js';
 import { createRoundRobin } from './round-robin.js';
 
 export interface Balancer {
-  app: Express;
+  handler: RequestListener;
   admission: AdmissionQueue;
   registry: Registry;
   healthChecker: HealthChecker;
@@ -51,7 +51,7 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     maxQueue: config.maxQueue,
     queueTimeoutMs: config.queueTimeoutMs,
   });
-  const app = createBalancerApp({
+  const handler = createBalancerHandler({
     registry,
     admission,
     upstream,
@@ -65,5 +65,5 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     allowHost: createHostAllowList(config.allowedServerHosts),
     retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),
   });
-  return { app, registry, healthChecker, upstream, admission };
+  return { handler, registry, healthChecker, upstream, admission };
 }

@@ -9,10 +9,10 @@ import { buildBalancer } from './balancer.js';
 import { loadBalancerConfig } from './config.js';
 
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
-const logger = createLogger('balancer', config.logLevel);
-const { app, healthChecker, upstream } = buildBalancer(config, logger);
+const { logger, close: closeLog } = createLogger('balancer', config.logLevel);
+const { handler, healthChecker, upstream } = buildBalancer(config, logger);
 
-const server = createHttpServer(app);
+const server = createHttpServer(handler);
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });
@@ -21,6 +21,7 @@ server.listen(config.port, config.host, () => {
 
 installShutdown({
   logger,
+  exit: (code) => void closeLog().finally(() => process.exit(code)),
   timeoutMs: config.shutdownTimeoutMs,
   close: async () => {
     healthChecker.stop();

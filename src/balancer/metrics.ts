@@ -64,11 +64,21 @@ export function createMetrics(servers: Registry, { defaults = true } = {}): Bala
     },
   });
 
+  // Label lookups hash and sort their labels on every call; keep each series' child instead.
+  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
   return {
     registry,
     request(server, outcome, seconds) {
-      requests.inc({ server, outcome });
-      latency.observe({ server, outcome }, seconds);
+      const key = `${server}\u0000${outcome}`;
+      let child = series.get(key);
+      if (!child) {
+        const counter = requests.labels(server, outcome);
+        const histogram = latency.labels(server, outcome);
+        child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
+        series.set(key, child);
+      }
+      child.count();
+      child.observe(seconds);
     },
     retry(server, kind) {
       retries.inc({ server, kind });

@@ -1,8 +1,13 @@
-import type { Request, RequestHandler, Response } from 'express';
-import { methodNotAllowed } from '../shared/error-handler.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendError, toHttpError } from '../shared/error-handler.js';
 import { HttpError } from '../shared/http-error.js';
+import { logLevelFor } from '../shared/http-logger.js';
+import type { Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
+import { SECURITY_HEADERS_FLAT, applySecurityHeaders } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
+import { Cancellation } from './cancellation.js';
 import type { Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
@@ -13,6 +18,7 @@ export interface ProxyDeps {
   admission: AdmissionQueue;
   upstream: Upstream;
   metrics: BalancerMetrics;
+  logger: Logger;
   maxDigits: number;
   /** Time for one try at a worker. */
   requestTimeoutMs: number;
@@ -24,52 +30,79 @@ export interface ProxyDeps {
   retryAfterSeconds: number;
 }
 
+export const PRIME_PREFIX = '/is_prime';
 export const SERVED_BY_HEADER = 'x-served-by';
 
-/**
- * `GET /is_prime/:n`, mounted at `/is_prime`. Validates the number here (a bad one never
- * reaches a worker, so it can never count against one), waits for a worker with a free slot,
- * and forwards. A failed try goes to a worker not yet tried, up to `maxTries` and within the
- * deadline, so a client sees an error only when no healthy worker could answer in time. A
- * worker's 4xx is an answer: passed through, not held against the worker.
- */
-export function createPrimeHandler(deps: ProxyDeps): RequestHandler {
-  const { metrics, maxDigits } = deps;
+/** Whether a request URL belongs to the /is_prime route (`/is_prime`, `/is_prime/…`, `/is_prime?…`). */
+export function isPrimePath(url: string): boolean {
+  if (!url.startsWith(PRIME_PREFIX)) return false;
+  const next = url.charCodeAt(PRIME_PREFIX.length);
+  return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+}
 
-  return async (req, res, next) => {
-    const segment = numberSegment(req.url);
+/**
+ * `GET /is_prime/:n`: the hot path, on Node's bare request and response rather than Express,
+ * whose routing and middleware cost several times the rest of the request (measured: see
+ * BENCHMARKS.md). It keeps the app's behaviour: request id, security headers, JSON errors, one
+ * log line per request in the same shape as pino-http's.
+ *
+ * The number is validated here (a bad one never reaches a worker, so it can never count
+ * against one). Then it waits for a worker with a free slot and forwards. A failed try goes
+ * to a worker not yet tried, up to `maxTries` and within the deadline, so a client sees an
+ * error only when no healthy worker could answer in time. A worker's 4xx is an answer:
+ * passed through, not held against the worker.
+ */
+export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { metrics, logger, maxDigits } = deps;
+
+  return (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    const done = (server?: string) => accessLog(logger, req, res, requestId, started, server);
+
+    const url = req.url ?? '';
+    const segment = numberSegment(url.slice(PRIME_PREFIX.length));
     if (segment === undefined) {
-      next();
+      fail(res, requestId, new HttpError(404, 'not_found', `no route for ${req.method} ${url.split('?')[0]}`), done);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      methodNotAllowed(['GET'])(req, res, next);
+      fail(res, requestId, new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use GET`, { Allow: 'GET' }), done);
       return;
     }
-    const started = performance.now();
     let number: string;
     try {
       number = parseNumber(segment, maxDigits).text;
     } catch (err) {
       metrics.request('none', 'rejected', (performance.now() - started) / 1000);
-      throw err;
+      fail(res, requestId, toHttpError(err), done);
+      return;
     }
-    await route(deps, req, res, `/is_prime/${number}`, started);
+    route(deps, res, `/is_prime/${number}`, requestId, started, done).catch((err: unknown) => {
+      logger.error({ err, reqId: requestId }, 'request failed');
+      if (!res.headersSent) fail(res, requestId, toHttpError(err), done);
+    });
   };
 }
 
-async function route(deps: ProxyDeps, req: Request, res: Response, path: string, started: number): Promise<void> {
-  const { registry, admission, upstream, metrics } = deps;
+async function route(
+  deps: ProxyDeps,
+  res: ServerResponse,
+  path: string,
+  requestId: string,
+  started: number,
+  done: (server?: string) => void,
+): Promise<void> {
+  const { registry, admission, upstream, metrics, logger } = deps;
   const deadline = started + deps.requestDeadlineMs;
-  const requestId = String(req.id);
   const tried = new Set<string>();
   const failures: UpstreamFailure[] = [];
   const seconds = () => (performance.now() - started) / 1000;
 
   // A client that hangs up cancels its place in the queue and its upstream request.
-  const hangUp = new AbortController();
+  const hangUp = new Cancellation();
   const onClose = () => {
-    if (!res.writableFinished) hangUp.abort();
+    if (!res.writableFinished) hangUp.cancel();
   };
   res.once('close', onClose);
 
@@ -81,7 +114,7 @@ async function route(deps: ProxyDeps, req: Request, res: Response, path: string,
         failures.push({ kind: 'timeout', message: 'request deadline passed' });
         break;
       }
-      const admitted = await admission.acquire(tried, hangUp.signal, remaining);
+      const admitted = await admission.acquire(tried, hangUp, remaining);
       if (!admitted.ok) {
         refusal = admitted.reason;
         break;
@@ -91,30 +124,48 @@ async function route(deps: ProxyDeps, req: Request, res: Response, path: string,
       const tryStarted = performance.now();
       const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - tryStarted));
       const result = await upstream
-        .forward(server.address, path, requestId, { timeoutMs, signal: hangUp.signal })
+        .forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp })
         .finally(() => registry.end(server));
       if (result.ok) {
         admission.recordServiceTime(performance.now() - tryStarted);
         registry.recordAnswer(server, result.status < 400);
         metrics.request(server.name, result.status < 400 ? 'ok' : 'client_error', seconds());
-        send(res, server.name, result.status, result.contentType, result.retryAfter, result.body);
+        // One writeHead with every header, instead of a setHeader call (and check) for each.
+        const headers = [
+          ...SECURITY_HEADERS_FLAT,
+          REQUEST_ID_HEADER,
+          requestId,
+          SERVED_BY_HEADER,
+          server.name,
+          'content-type',
+          result.contentType,
+          'content-length',
+          String(result.body.length),
+        ];
+        if (result.retryAfter !== undefined) headers.push('retry-after', result.retryAfter);
+        res.writeHead(result.status, headers);
+        res.end(result.body);
+        done(server.name);
         return;
       }
-      if (result.kind === 'aborted' || hangUp.signal.aborted) {
+      if (result.kind === 'aborted' || hangUp.cancelled) {
         refusal = 'aborted';
         break;
       }
       failures.push(result);
       metrics.retry(server.name, result.kind);
       await judge(deps, server, result);
-      req.log.warn({ server: server.name, kind: result.kind, reason: result.message, tries: tried.size }, 'try failed');
+      logger.warn({ reqId: requestId, server: server.name, kind: result.kind, reason: result.message, tries: tried.size }, 'try failed');
     }
 
-    if (refusal === 'aborted' || hangUp.signal.aborted) {
+    if (refusal === 'aborted' || hangUp.cancelled) {
       metrics.request('none', 'client_gone', seconds());
+      logger.warn({ reqId: requestId, req: { method: 'GET', url: path } }, 'request aborted by the client');
       return;
     }
-    throw failureReply(deps, refusal, failures, metrics, seconds());
+    const error = failureReply(deps, refusal, failures);
+    metrics.request('none', error.code, seconds());
+    fail(res, requestId, error, done);
   } finally {
     res.off('close', onClose);
   }
@@ -145,37 +196,35 @@ function failureReply(
   deps: ProxyDeps,
   refusal: 'no_active_servers' | 'exhausted' | 'overloaded' | undefined,
   failures: readonly UpstreamFailure[],
-  metrics: BalancerMetrics,
-  seconds: number,
 ): HttpError {
-  let error: HttpError;
-  if (failures.length > 0 && refusal !== 'overloaded') {
-    error = errorForFailures(failures);
-  } else if (refusal === 'overloaded') {
-    error = new HttpError(503, 'overloaded', 'every server is busy and the waiting queue is full; try again later', {
+  if (refusal === 'overloaded') {
+    return new HttpError(503, 'overloaded', 'every server is busy and the waiting queue is full; try again later', {
       'Retry-After': String(deps.admission.retryAfterSeconds()),
     });
-  } else {
-    error = new HttpError(503, 'no_active_servers', 'no server is available right now', {
-      'Retry-After': String(deps.retryAfterSeconds),
-    });
   }
-  metrics.request('none', error.code, seconds);
-  return error;
+  if (failures.length > 0) return errorForFailures(failures);
+  return new HttpError(503, 'no_active_servers', 'no server is available right now', {
+    'Retry-After': String(deps.retryAfterSeconds),
+  });
 }
 
-function send(
-  res: Response,
-  server: string,
-  status: number,
-  contentType: string,
-  retryAfter: string | undefined,
-  body: Buffer,
-): void {
-  res.status(status);
-  res.setHeader('content-type', contentType);
-  res.setHeader(SERVED_BY_HEADER, server);
-  res.locals.server = server;
-  if (retryAfter !== undefined) res.setHeader('retry-after', retryAfter);
-  res.end(body);
+function fail(res: ServerResponse, requestId: string, error: HttpError, done: () => void): void {
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  applySecurityHeaders(res);
+  sendError(res, error);
+  done();
+}
+
+/** The same line pino-http writes for the Express routes. */
+function accessLog(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string, started: number, server?: string): void {
+  const level = logLevelFor(req.url, res.statusCode);
+  if (!logger.isLevelEnabled(level)) return;
+  const line: Record<string, unknown> = {
+    reqId: requestId,
+    req: { method: req.method, url: req.url },
+    res: { statusCode: res.statusCode },
+    responseTime: Math.round(performance.now() - started),
+  };
+  if (server !== undefined) line.server = server;
+  logger[level](line, 'request completed');
 }

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
 import type { Logger } from './logger.js';
@@ -20,9 +21,14 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal_error', 'internal error');
 }
 
-export function sendError(res: Parameters<RequestHandler>[1], error: HttpError): void {
+/** Writes an HttpError as the JSON reply; works on a bare ServerResponse as on Express's. */
+export function sendError(res: ServerResponse, error: HttpError): void {
+  const body = JSON.stringify(error.toBody());
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-  res.status(error.status).json(error.toBody());
+  res.statusCode = error.status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 export const notFound: RequestHandler = (req) => {

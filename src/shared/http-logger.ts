@@ -14,11 +14,7 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     logger,
     genReqId: assignRequestId,
     quietReqLogger: true,
-    customLogLevel(req, res, err) {
-      if (err || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return req.url === '/health_check' ? 'debug' : 'info';
-    },
+    customLogLevel: (req, res, err) => (err ? 'error' : logLevelFor(req.url, res.statusCode)),
     serializers: {
       req: (req: IncomingMessage) => ({ method: req.method, url: req.url }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
@@ -26,6 +22,13 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     customSuccessObject: (_req, res, value: Record<string, unknown>) => withServer(res, value),
     customErrorObject: (_req, res, _err, value: Record<string, unknown>) => withServer(res, value),
   });
+}
+
+/** The level of a request's log line; shared with the balancer's own /is_prime route. */
+export function logLevelFor(url: string | undefined, status: number): 'error' | 'warn' | 'info' | 'debug' {
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return url === '/health_check' ? 'debug' : 'info';
 }
 
 function withServer(res: ServerResponse & { locals?: { server?: unknown } }, value: Record<string, unknown>) {

@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { trackRequests } from './close-server.js';
 
 /**
  * An HTTP server for an Express app that also answers requests Node cannot parse (bad
@@ -8,6 +9,7 @@ import type { Duplex } from 'node:stream';
  */
 export function createHttpServer(app: RequestListener): Server {
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app);
+  trackRequests(server);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();

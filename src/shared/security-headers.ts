@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
 // The few headers that matter for a JSON API (and the small status page): helmet would add a
@@ -11,7 +12,14 @@ const HEADERS: ReadonlyArray<[string, string]> = [
   ['Cache-Control', 'no-store'],
 ];
 
-export const securityHeaders: RequestHandler = (_req, res, next) => {
+/** The same headers as a flat `[name, value, …]` list, for `writeHead` on a hot path. */
+export const SECURITY_HEADERS_FLAT: readonly string[] = HEADERS.flat();
+
+export function applySecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of HEADERS) res.setHeader(name, value);
+}
+
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  applySecurityHeaders(res);
   next();
 };

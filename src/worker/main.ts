@@ -11,7 +11,7 @@ import { loadWorkerConfig } from './config.js';
 import { WorkState } from './work-state.js';
 
 const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
-const logger = createLogger(config.name, config.logLevel);
+const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
 const state = new WorkState();
 const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state });
 const server = createHttpServer(app);
@@ -35,6 +35,7 @@ server.listen(config.port, config.host, () => {
 
   installShutdown({
     logger,
+    exit: (code) => void closeLog().finally(() => process.exit(code)),
     timeoutMs: config.shutdownTimeoutMs,
     close: async () => {
       // Order matters: answer 503 and leave the rotation first, so the balancer sends new

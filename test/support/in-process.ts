@@ -1,7 +1,7 @@
 import type { Server } from 'node:net';
 import { createHttpServer } from '../../src/shared/http-server.js';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { buildBalancer } from '../../src/balancer/balancer.js';
 import { loadBalancerConfig, type BalancerConfig } from '../../src/balancer/config.js';
 import type { AdmissionQueue } from '../../src/balancer/admission.js';
@@ -20,7 +20,7 @@ export interface Running {
 }
 
 /** Listens on an ephemeral loopback port, as main.ts does on its configured one. */
-export async function listen(app: Express): Promise<Running> {
+export async function listen(app: RequestListener): Promise<Running> {
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -60,8 +60,8 @@ export async function startBalancer(
     idleCheckAfterMs: 60_000,
     ...overrides,
   };
-  const { app, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
-  const running = await listen(app);
+  const { handler, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
+  const running = await listen(handler);
   return {
     ...running,
     registry,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdmissionQueue, type Admission } from '../../../src/balancer/admission.js';
+import { Cancellation } from '../../../src/balancer/cancellation.js';
 import { Registry } from '../../../src/balancer/registry.js';
 import { createRoundRobin } from '../../../src/balancer/round-robin.js';
 
@@ -58,9 +59,9 @@ describe('admission queue', () => {
   it('when the client hangs up while waiting, then it leaves the queue', async () => {
     const { queue } = setup();
     queue.acquire(none);
-    const hangUp = new AbortController();
-    const waiting = queue.acquire(none, hangUp.signal);
-    hangUp.abort();
+    const hangUp = new Cancellation();
+    const waiting = queue.acquire(none, hangUp);
+    hangUp.cancel();
     await expect(waiting).resolves.toEqual({ ok: false, reason: 'aborted' });
     expect(queue.depth).toBe(0);
   });
