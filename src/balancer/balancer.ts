@@ -1,5 +1,5 @@
 import type { RequestListener } from 'node:http';
-import type { Logger } from '../shared/logger.js';
+import { pinoAccessLogger, type AccessLogger, type Logger } from '../shared/logger.js';
 import { AdmissionQueue } from './admission.js';
 import { createBalancerHandler } from './app.js';
 import { createHostAllowList } from './host-allow-list.js';
@@ -23,7 +23,11 @@ export interface Balancer {
  * selection, HTTP client, health checks and metrics fit together. Starts nothing; main.ts
  * (and the tests) listen and start the health checker.
  */
-export function buildBalancer(config: BalancerConfig, logger: Logger, { processMetrics = true } = {}): Balancer {
+export function buildBalancer(
+  config: BalancerConfig,
+  logger: Logger,
+  { processMetrics = true, accessLog = pinoAccessLogger(logger) }: { processMetrics?: boolean; accessLog?: AccessLogger } = {},
+): Balancer {
   const registry = new Registry({
     maxServers: config.maxServers,
     maxInFlightPerServer: config.maxInFlightPerServer,
@@ -52,6 +56,7 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     queueTimeoutMs: config.queueTimeoutMs,
   });
   const handler = createBalancerHandler({
+    accessLog,
     registry,
     admission,
     upstream,

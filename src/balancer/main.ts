@@ -4,13 +4,14 @@ import { closeServer } from '../shared/close-server.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
-import { createLogger, logListening } from '../shared/logger.js';
+import { createAccessLogger, createLogger, logListening } from '../shared/logger.js';
 import { buildBalancer } from './balancer.js';
 import { loadBalancerConfig } from './config.js';
 
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
-const { logger, close: closeLog } = createLogger('balancer', config.logLevel);
-const { handler, healthChecker, upstream } = buildBalancer(config, logger);
+const root = createLogger('balancer', config.logLevel);
+const { logger, close: closeLog } = root;
+const { handler, healthChecker, upstream } = buildBalancer(config, logger, { accessLog: createAccessLogger(root, 'balancer') });
 
 const server = createHttpServer(handler);
 server.listen(config.port, config.host, () => {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError, toHttpError } from '../shared/error-handler.js';
 import { HttpError } from '../shared/http-error.js';
 import { logLevelFor } from '../shared/http-logger.js';
-import type { Logger } from '../shared/logger.js';
+import type { AccessLogger, Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
 import { SECURITY_HEADERS_FLAT, applySecurityHeaders } from '../shared/security-headers.js';
@@ -14,6 +14,8 @@ import type { Registry, ServerEntry } from './registry.js';
 import { errorForFailures, type UpstreamFailure } from './upstream-status.js';
 
 export interface ProxyDeps {
+  /** Writes the one line per request (see createAccessLogger). */
+  accessLog: AccessLogger;
   registry: Registry;
   admission: AdmissionQueue;
   upstream: Upstream;
@@ -53,12 +55,20 @@ export function isPrimePath(url: string): boolean {
  * passed through, not held against the worker.
  */
 export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { metrics, logger, maxDigits } = deps;
+  const { metrics, logger, maxDigits, accessLog } = deps;
 
   return (req, res) => {
     const started = performance.now();
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-    const done = (server?: string) => accessLog(logger, req, res, requestId, started, server);
+    const done = (server?: string) =>
+      accessLog(logLevelFor(req.url, res.statusCode), {
+        reqId: requestId,
+        method: req.method ?? 'GET',
+        url: req.url ?? '',
+        status: res.statusCode,
+        responseTime: Math.round(performance.now() - started),
+        server,
+      });
 
     const url = req.url ?? '';
     const segment = numberSegment(url.slice(PRIME_PREFIX.length));
@@ -114,7 +124,9 @@ async function route(
         failures.push({ kind: 'timeout', message: 'request deadline passed' });
         break;
       }
-      const admitted = await admission.acquire(tried, hangUp, remaining);
+      // Usually a slot is free and the answer is immediate: skip the await's extra tick then.
+      const admission$ = admission.acquire(tried, hangUp, remaining);
+      const admitted = admission$ instanceof Promise ? await admission$ : admission$;
       if (!admitted.ok) {
         refusal = admitted.reason;
         break;
@@ -123,9 +135,9 @@ async function route(
       tried.add(server.address);
       const tryStarted = performance.now();
       const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - tryStarted));
-      const result = await upstream
-        .forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp })
-        .finally(() => registry.end(server));
+      // forward() never rejects: failures come back as data.
+      const result = await upstream.forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp });
+      registry.end(server);
       if (result.ok) {
         admission.recordServiceTime(performance.now() - tryStarted);
         registry.recordAnswer(server, result.status < 400);
@@ -213,18 +225,4 @@ function fail(res: ServerResponse, requestId: string, error: HttpError, done: ()
   applySecurityHeaders(res);
   sendError(res, error);
   done();
-}
-
-/** The same line pino-http writes for the Express routes. */
-function accessLog(logger: Logger, req: IncomingMessage, res: ServerResponse, requestId: string, started: number, server?: string): void {
-  const level = logLevelFor(req.url, res.statusCode);
-  if (!logger.isLevelEnabled(level)) return;
-  const line: Record<string, unknown> = {
-    reqId: requestId,
-    req: { method: req.method, url: req.url },
-    res: { statusCode: res.statusCode },
-    responseTime: Math.round(performance.now() - started),
-  };
-  if (server !== undefined) line.server = server;
-  logger[level](line, 'request completed');
 }
