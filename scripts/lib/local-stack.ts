@@ -11,6 +11,8 @@ export interface LocalStackOptions {
   onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
   /** Extra environment for every process (for example short health-check intervals). */
   env?: Record<string, string>;
+  /** Output straight to the log files, not through this process (see ManagedProcess). */
+  direct?: boolean;
 }
 
 export interface LocalStack {
@@ -33,6 +35,7 @@ export function createLocalStack({
   onLine,
   onExit,
   env = {},
+  direct = false,
 }: LocalStackOptions = {}): LocalStack {
   const balancerUrl = `http://127.0.0.1:${balancerPort}`;
   mkdirSync(logDir, { recursive: true });
@@ -43,6 +46,7 @@ export function createLocalStack({
       name,
       program,
       logFile,
+      direct,
       env: { ...env, ...processEnv },
       onLine: onLine && ((line) => onLine(name, line)),
       onExit: onExit && ((code, signal) => onExit(name, code, signal)),

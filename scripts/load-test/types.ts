@@ -2,6 +2,8 @@
 export interface RequestRecord {
   phase: number;
   user: number;
+  /** The request path (which number was asked). */
+  path: string;
   start: number;
   latencyMs: number;
   /** HTTP status, or 0 when no answer came (timeout, connection error). */

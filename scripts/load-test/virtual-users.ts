@@ -25,7 +25,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 async function oneRequest(user: number, path: string): Promise<RequestRecord> {
   const start = now();
-  const base = { phase: job.phase, user, start };
+  const base = { phase: job.phase, user, path, start };
   try {
     const res = await agent.request({ origin: job.baseUrl, path, method: 'GET', signal: AbortSignal.timeout(job.timeoutMs) });
     const text = await res.body.text();

@@ -8,6 +8,7 @@ export type Admission =
 
 interface Waiter {
   tried: ReadonlySet<string>;
+  heavy: boolean;
   resolve: (admission: Admission) => void;
   timer: NodeJS.Timeout;
   unsubscribe: () => void;
@@ -23,8 +24,9 @@ export interface AdmissionOptions {
 }
 
 /**
- * Gives each request a worker with a free slot (each worker takes at most its `limit` at
- * once), or a place in a bounded FIFO queue until one frees up. Turning requests away when
+ * Gives each request a worker with room for it (a worker runs at most its `limit` of heavy
+ * calculations, and MAX_IN_FLIGHT_PER_SERVER requests in all), or a place in a bounded FIFO
+ * queue until one frees up. Turning requests away when
  * the queue is full keeps the balancer's memory and every client's wait bounded under any
  * load: a client gets an answer or a 503, never a hang.
  */
@@ -41,11 +43,14 @@ export class AdmissionQueue {
   }
 
   /** A worker for this request (already counted in flight), or why there is none. */
-  acquire(tried: ReadonlySet<string>, cancellation?: Cancellation, maxWaitMs = this.options.queueTimeoutMs): Admission | Promise<Admission> {
+  acquire(
+    tried: ReadonlySet<string>,
+    { cancellation, maxWaitMs = this.options.queueTimeoutMs, heavy = false }: { cancellation?: Cancellation; maxWaitMs?: number; heavy?: boolean } = {},
+  ): Admission | Promise<Admission> {
     const { registry, select } = this.options;
-    const server = select(registry.servers, tried);
+    const server = select(registry.servers, tried, heavy);
     if (server) {
-      registry.begin(server);
+      registry.begin(server, heavy);
       return { ok: true, server };
     }
     const refused = this.refusal(tried);
@@ -54,6 +59,7 @@ export class AdmissionQueue {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         tried,
+        heavy,
         resolve,
         timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), maxWaitMs),
         unsubscribe: () => {},
@@ -81,9 +87,9 @@ export class AdmissionQueue {
     const { registry, select } = this.options;
     for (let i = 0; i < this.waiters.length; ) {
       const waiter = this.waiters[i]!;
-      const server = select(registry.servers, waiter.tried);
+      const server = select(registry.servers, waiter.tried, waiter.heavy);
       if (server) {
-        registry.begin(server);
+        registry.begin(server, waiter.heavy);
         this.remove(i, waiter);
         waiter.resolve({ ok: true, server });
         continue;
@@ -96,7 +102,7 @@ export class AdmissionQueue {
       }
       // This waiter needs a slot that is not free yet. If no slot is free anywhere, nobody
       // behind it can be served either.
-      if (!registry.servers.some((s) => s.status === 'active' && s.inFlight < s.limit)) return;
+      if (!registry.servers.some((s) => registry.hasRoom(s, false))) return;
       i += 1;
     }
   }

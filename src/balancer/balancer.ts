@@ -8,7 +8,7 @@ import { createUpstream, type Upstream } from './forward.js';
 import { createHealthChecker, type HealthChecker } from './health-checker.js';
 import { createMetrics } from './metrics.js';
 import { Registry } from './registry.js';
-import { createRoundRobin } from './round-robin.js';
+import { createSelector } from './round-robin.js';
 
 export interface Balancer {
   handler: RequestListener;
@@ -51,7 +51,7 @@ export function buildBalancer(
   });
   const admission = new AdmissionQueue({
     registry,
-    select: createRoundRobin(),
+    select: createSelector(config.selection, registry),
     maxQueue: config.maxQueue,
     queueTimeoutMs: config.queueTimeoutMs,
   });

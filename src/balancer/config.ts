@@ -1,5 +1,6 @@
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
 import { validHostPattern } from './host-allow-list.js';
+import type { SelectionName } from './round-robin.js';
 
 export interface BalancerConfig {
   port: number;
@@ -20,6 +21,7 @@ export interface BalancerConfig {
   maxInFlightPerServer: number;
   maxQueue: number;
   queueTimeoutMs: number;
+  selection: SelectionName;
   /** Hosts (names or IP ranges in CIDR) that may register; empty: any. */
   allowedServerHosts: string[];
 }
@@ -47,6 +49,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     maxQueue: read.int('MAX_QUEUE', 1000, { min: 0, max: 1_000_000 }),
     queueTimeoutMs: read.int('QUEUE_TIMEOUT_MS', 10_000, { min: 0 }),
     allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
+    selection: read.oneOf('SELECTION', 'round_robin', ['round_robin', 'least_outstanding'] as const),
   };
   read.done();
   return config;

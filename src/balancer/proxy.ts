@@ -33,6 +33,8 @@ export interface ProxyDeps {
 }
 
 export const PRIME_PREFIX = '/is_prime';
+/** From here on workers check on their thread pool (OpenSSL) instead of in microseconds. */
+const HEAVY_FROM = 2n ** 64n;
 export const SERVED_BY_HEADER = 'x-served-by';
 
 /** Whether a request URL belongs to the /is_prime route (`/is_prime`, `/is_prime/…`, `/is_prime?…`). */
@@ -81,14 +83,17 @@ export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: S
       return;
     }
     let number: string;
+    let heavy: boolean;
     try {
-      number = parseNumber(segment, maxDigits).text;
+      const parsed = parseNumber(segment, maxDigits);
+      number = parsed.text;
+      heavy = parsed.value >= HEAVY_FROM;
     } catch (err) {
       metrics.request('none', 'rejected', (performance.now() - started) / 1000);
       fail(res, requestId, toHttpError(err), done);
       return;
     }
-    route(deps, res, `/is_prime/${number}`, requestId, started, done).catch((err: unknown) => {
+    route(deps, res, `/is_prime/${number}`, heavy, requestId, started, done).catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, 'request failed');
       if (!res.headersSent) fail(res, requestId, toHttpError(err), done);
     });
@@ -99,6 +104,7 @@ async function route(
   deps: ProxyDeps,
   res: ServerResponse,
   path: string,
+  heavy: boolean,
   requestId: string,
   started: number,
   done: (server?: string) => void,
@@ -125,7 +131,7 @@ async function route(
         break;
       }
       // Usually a slot is free and the answer is immediate: skip the await's extra tick then.
-      const admission$ = admission.acquire(tried, hangUp, remaining);
+      const admission$ = admission.acquire(tried, { cancellation: hangUp, maxWaitMs: remaining, heavy });
       const admitted = admission$ instanceof Promise ? await admission$ : admission$;
       if (!admitted.ok) {
         refusal = admitted.reason;
@@ -137,7 +143,7 @@ async function route(
       const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - tryStarted));
       // forward() never rejects: failures come back as data.
       const result = await upstream.forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp });
-      registry.end(server);
+      registry.end(server, heavy);
       if (result.ok) {
         admission.recordServiceTime(performance.now() - tryStarted);
         registry.recordAnswer(server, result.status < 400);

@@ -14,7 +14,13 @@ export interface ServerEntry {
   lastSeen: number | null;
   /** Last time a request was sent to it, for the idle health check (epoch ms). */
   lastUsed: number;
-  /** Most requests it is sent at once: its advertised capacity, capped by the balancer's limit. */
+  /** Heavy calculations (numbers of 2^64 and up) running there now. */
+  heavyInFlight: number;
+  /**
+   * Most heavy calculations it is sent at once: its advertised capacity (the threads it runs
+   * them on), capped by MAX_IN_FLIGHT_PER_SERVER. Light numbers take microseconds on the
+   * worker's event loop and are bounded by MAX_IN_FLIGHT_PER_SERVER alone.
+   */
   limit: number;
   /** Failed tries in a row (reset by any answer); FAILURE_THRESHOLD of them take it out. */
   consecutiveFailures: number;
@@ -103,6 +109,7 @@ export class Registry {
       address,
       status: 'active',
       inFlight: 0,
+      heavyInFlight: 0,
       served: 0,
       failures: 0,
       lastError: null,
@@ -164,13 +171,20 @@ export class Registry {
     if (served) entry.served += 1;
   }
 
-  begin(entry: ServerEntry): void {
+  /** Whether a worker can take one more request now (`heavy`: one more heavy calculation). */
+  hasRoom(entry: ServerEntry, heavy: boolean): boolean {
+    return entry.status === 'active' && entry.inFlight < this.maxInFlight && (!heavy || entry.heavyInFlight < entry.limit);
+  }
+
+  begin(entry: ServerEntry, heavy = false): void {
     entry.inFlight += 1;
+    if (heavy) entry.heavyInFlight += 1;
     entry.lastUsed = this.now();
   }
 
-  end(entry: ServerEntry): void {
+  end(entry: ServerEntry, heavy = false): void {
     entry.inFlight -= 1;
+    if (heavy) entry.heavyInFlight -= 1;
     this.onCapacity();
   }
 

@@ -1,24 +1,62 @@
-import type { ServerEntry } from './registry.js';
-
-/** Picks an active server with a free slot, not in `exclude`, or undefined when there is none. */
-export type Selector = (servers: readonly ServerEntry[], exclude: ReadonlySet<string>) => ServerEntry | undefined;
+import type { Registry, ServerEntry } from './registry.js';
 
 /**
- * Round robin over the active servers: each pick starts one past the previous one, skipping
- * servers that are not active, are full, or were already tried for this request.
+ * Picks a worker with room for this request (`heavy`: a heavy calculation) that is not in
+ * `exclude` (already tried), or undefined when there is none.
  */
-export function createRoundRobin(): Selector {
+export type Selector = (servers: readonly ServerEntry[], exclude: ReadonlySet<string>, heavy: boolean) => ServerEntry | undefined;
+
+export type SelectionName = 'round_robin' | 'least_outstanding';
+
+/**
+ * Round robin over the workers with room: each pick starts one past the previous one,
+ * skipping workers that are not active, are full, or were already tried for this request.
+ */
+export function createRoundRobin(registry: Registry): Selector {
   let next = 0;
-  return (servers, exclude) => {
+  return (servers, exclude, heavy) => {
     const n = servers.length;
     for (let i = 0; i < n; i++) {
       const index = (next + i) % n;
       const server = servers[index];
-      if (server && server.status === 'active' && server.inFlight < server.limit && !exclude.has(server.address)) {
+      if (server && registry.hasRoom(server, heavy) && !exclude.has(server.address)) {
         next = (index + 1) % n;
         return server;
       }
     }
     return undefined;
   };
+}
+
+/**
+ * Least outstanding requests: the worker with room that has the least work on it, counted
+ * in the class of this request (heavy calculations against its capacity, or all requests for a
+ * light one), so that a light request does not land behind a worker's heavy ones. Ties go
+ * round robin, so that equal workers share equally.
+ */
+export function createLeastOutstanding(registry: Registry): Selector {
+  let next = 0;
+  return (servers, exclude, heavy) => {
+    const n = servers.length;
+    let best: ServerEntry | undefined;
+    let bestIndex = 0;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const index = (next + i) % n;
+      const server = servers[index];
+      if (!server || !registry.hasRoom(server, heavy) || exclude.has(server.address)) continue;
+      const load = heavy ? server.heavyInFlight / server.limit : server.inFlight + server.heavyInFlight / server.limit;
+      if (load < bestLoad) {
+        best = server;
+        bestIndex = index;
+        bestLoad = load;
+      }
+    }
+    if (best) next = (bestIndex + 1) % n;
+    return best;
+  };
+}
+
+export function createSelector(name: SelectionName, registry: Registry): Selector {
+  return name === 'least_outstanding' ? createLeastOutstanding(registry) : createRoundRobin(registry);
 }

@@ -1,5 +1,6 @@
 import 'dotenv/config';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { closeServer } from '../shared/close-server.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
@@ -10,6 +11,9 @@ import { createWorkerApp } from './app.js';
 import { loadWorkerConfig } from './config.js';
 import { WorkState } from './work-state.js';
 
+// Large numbers are checked on libuv's thread pool: one thread per core, unless told otherwise.
+// Set before anything uses the pool (it starts on first use) and before the config reads it.
+process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism());
 const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
 const state = new WorkState();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../../src/balancer/registry.js';
-import { createRoundRobin } from '../../../src/balancer/round-robin.js';
+import { createLeastOutstanding, createRoundRobin } from '../../../src/balancer/round-robin.js';
 
-function registryWith(...names: string[]): Registry {
-  const registry = new Registry({ maxServers: 10 });
-  for (const name of names) registry.register(`http://${name}:5000`, name);
+function registryWith(names: string[], capacity = 2): Registry {
+  const registry = new Registry({ maxServers: 10, maxInFlightPerServer: 8 });
+  for (const name of names) registry.register(`http://${name}:5000`, name, capacity);
   return registry;
 }
 
@@ -12,29 +12,71 @@ const none = new Set<string>();
 
 describe('round robin', () => {
   it('when all workers are active, then requests alternate between them', () => {
-    const registry = registryWith('a', 'b', 'c');
-    const select = createRoundRobin();
-    const picks = Array.from({ length: 6 }, () => select(registry.servers, none)?.name);
+    const registry = registryWith(['a', 'b', 'c']);
+    const select = createRoundRobin(registry);
+    const picks = Array.from({ length: 6 }, () => select(registry.servers, none, false)?.name);
     expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
   it('when a worker is inactive or draining, then it is skipped', () => {
-    const registry = registryWith('a', 'b', 'c');
+    const registry = registryWith(['a', 'b', 'c']);
     registry.markFailed(registry.servers[1]!, 'down');
     registry.drain('http://c:5000');
-    const select = createRoundRobin();
-    expect(Array.from({ length: 3 }, () => select(registry.servers, none)?.name)).toEqual(['a', 'a', 'a']);
+    const select = createRoundRobin(registry);
+    expect(Array.from({ length: 3 }, () => select(registry.servers, none, false)?.name)).toEqual(['a', 'a', 'a']);
   });
 
   it('when retrying a request, then workers already tried are skipped', () => {
-    const registry = registryWith('a', 'b');
-    const select = createRoundRobin();
-    const first = select(registry.servers, none)!;
-    expect(select(registry.servers, new Set([first.address]))?.name).toBe('b');
-    expect(select(registry.servers, new Set(['http://a:5000', 'http://b:5000']))).toBeUndefined();
+    const registry = registryWith(['a', 'b']);
+    const select = createRoundRobin(registry);
+    const first = select(registry.servers, none, false)!;
+    expect(select(registry.servers, new Set([first.address]), false)?.name).toBe('b');
+    expect(select(registry.servers, new Set(['http://a:5000', 'http://b:5000']), false)).toBeUndefined();
+  });
+
+  it('when a worker runs as many heavy calculations as it can, then it gets no more heavy ones but still light ones', () => {
+    const registry = registryWith(['a'], 1);
+    const select = createRoundRobin(registry);
+    registry.begin(registry.servers[0]!, true);
+    expect(select(registry.servers, none, true)).toBeUndefined();
+    expect(select(registry.servers, none, false)?.name).toBe('a');
   });
 
   it('when there is no active worker, then nothing is picked', () => {
-    expect(createRoundRobin()(registryWith().servers, none)).toBeUndefined();
+    const registry = registryWith([]);
+    expect(createRoundRobin(registry)(registry.servers, none, false)).toBeUndefined();
+  });
+});
+
+describe('least outstanding', () => {
+  it('when one worker is busy with heavy work, then light requests go to the other', () => {
+    const registry = registryWith(['a', 'b']);
+    const [a] = registry.servers;
+    registry.begin(a!, true);
+    registry.begin(a!, true);
+    const select = createLeastOutstanding(registry);
+    expect(Array.from({ length: 4 }, () => select(registry.servers, none, false)?.name)).toEqual(['b', 'b', 'b', 'b']);
+  });
+
+  it('when heavy work arrives, then it goes where the fewest heavy calculations run, relative to capacity', () => {
+    const registry = new Registry({ maxServers: 10 });
+    const a = registry.register('http://a:1', 'a', 4);
+    const b = registry.register('http://b:1', 'b', 1);
+    const select = createLeastOutstanding(registry);
+    const picks: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const server = select(registry.servers, none, true)!;
+      registry.begin(server, true);
+      picks.push(server.name);
+    }
+    expect(picks.sort()).toEqual(['a', 'a', 'a', 'a', 'b']);
+    expect(select(registry.servers, none, true)).toBeUndefined();
+    expect([a.heavyInFlight, b.heavyInFlight]).toEqual([4, 1]);
+  });
+
+  it('when workers are equally loaded, then they take turns', () => {
+    const registry = registryWith(['a', 'b', 'c']);
+    const select = createLeastOutstanding(registry);
+    expect(Array.from({ length: 6 }, () => select(registry.servers, none, false)?.name)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 });

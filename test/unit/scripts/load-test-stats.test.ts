@@ -8,6 +8,7 @@ import type { RequestRecord } from '../../../scripts/load-test/types.js';
 const record = (start: number, latencyMs: number, server: string | null, error: string | null = null): RequestRecord => ({
   phase: 1,
   user: 0,
+  path: '/is_prime/7',
   start,
   latencyMs,
   status: error ? 503 : 200,

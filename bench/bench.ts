@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: distcalc's balancer against nginx in front of the same two workers, on this
+ * machine, in one run, as ratios. See BENCHMARKS.md for what it measures and the last result.
+ *
+ *   npm run bench -- --seconds 8 --rounds 3
+ */
+import { checkPrimeSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLocalStack } from '../scripts/lib/local-stack.js';
+import { projectRoot } from '../scripts/lib/managed-process.js';
+import { runPhase } from '../scripts/load-test/run-phase.js';
+import { percentile } from '../scripts/load-test/stats.js';
+import { cpuSeconds, ensureProgram, startNginx, wrk, type WrkResult } from './tools.js';
+import { barChart } from './chart.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    'skip-mixed': { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+
+const LIGHT = '/is_prime/524287';
+const HEAVY_N = 2n ** 1279n - 1n;
+const HEAVY = `/is_prime/${HEAVY_N}`;
+const PORTS = { balancer: 9200, workers: [9201, 9202], roundRobin: 9300, leastConn: 9301 };
+
+ensureProgram('nginx', 'nginx-light');
+ensureProgram('wrk', 'wrk');
+
+interface Measured extends WrkResult {
+  cpuUsPerRequest: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(url: string, pids: () => number[], secs: number): Promise<Measured> {
+  const before = pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
+  const result = await wrk(url, connections, secs);
+  const after = pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
+  return { ...result, cpuUsPerRequest: Math.round(((after - before) * 1e6) / Math.max(1, result.requests)) };
+}
+
+function summary(runs: Measured[]) {
+  return {
+    rps: Math.round(median(runs.map((r) => r.rps))),
+    p50ms: median(runs.map((r) => r.p50ms)),
+    p99ms: median(runs.map((r) => r.p99ms)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+    rounds: runs.length,
+  };
+}
+
+const logDir = join(projectRoot, 'logs', 'bench');
+mkdirSync(logDir, { recursive: true });
+const stack = createLocalStack({
+  balancerPort: PORTS.balancer,
+  workerPorts: PORTS.workers,
+  logDir,
+  direct: true,
+  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000' },
+});
+await stack.start();
+const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
+const ours = () => [stack.balancer.pid!];
+const targets = {
+  distcalc: { url: `http://127.0.0.1:${PORTS.balancer}`, pids: ours },
+  nginx: { url: `http://127.0.0.1:${PORTS.roundRobin}`, pids: nginx.pids },
+};
+
+try {
+  console.log(`bench: ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
+  // Warm up both (JIT, connection pools) before anything counts.
+  for (const t of Object.values(targets)) await wrk(`${t.url}${LIGHT}`, connections, 2);
+
+  const results: Record<string, Record<string, ReturnType<typeof summary>>> = { light: {}, heavy: {} };
+  for (const [workload, path, secs] of [
+    ['light', LIGHT, seconds],
+    ['heavy', HEAVY, seconds],
+  ] as const) {
+    const runs: Record<string, Measured[]> = { distcalc: [], nginx: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, t] of Object.entries(targets)) {
+        const m = await measure(`${t.url}${path}`, t.pids, secs);
+        runs[name]!.push(m);
+        console.log(`  ${workload} round ${round + 1} ${name.padEnd(8)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50ms} ms  p99 ${m.p99ms} ms  errors ${m.errors}  CPU ${m.cpuUsPerRequest} µs/req`);
+      }
+    }
+    for (const [name, r] of Object.entries(runs)) results[workload]![name] = summary(r);
+  }
+
+  // The machine's limit for the heavy number: cores ÷ the CPU time of one check.
+  const checks = 10;
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < checks; i++) checkPrimeSync(HEAVY_N, { checks: 64 });
+  const used = process.cpuUsage(cpuBefore);
+  const checkMs = (used.user + used.system) / 1000 / checks;
+  const heavyLimit = (availableParallelism() * 1000) / checkMs;
+
+  interface MixedRun {
+    lightP50ms: number;
+    lightP99ms: number;
+    rps: number;
+    failed: number;
+  }
+  let mixed: Record<string, MixedRun> | undefined;
+  if (!values['skip-mixed']) {
+    // Most requests light, one in ten heavy, from the same users: per-class latency needs our
+    // own generator (wrk reports one distribution), the same one for every target.
+    const paths = [...Array.from({ length: 9 }, () => LIGHT), HEAVY];
+    const mixedTargets = { ...targets, 'nginx least_conn': { url: `http://127.0.0.1:${PORTS.leastConn}`, pids: nginx.pids } };
+    const runs: Record<string, MixedRun[]> = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, t] of Object.entries(mixedTargets)) {
+        const run = await runPhase({ phase: 1, baseUrl: t.url, paths, users: connections, requestsPerUser: 1, minDurationMs: seconds * 1000, timeoutMs: 30_000, threads: 1 });
+        const light = run.records.filter((r) => r.path === LIGHT && r.error === null).map((r) => r.latencyMs).sort((a, b) => a - b);
+        const m: MixedRun = {
+          lightP50ms: Math.round(percentile(light, 50) * 100) / 100,
+          lightP99ms: Math.round(percentile(light, 99) * 100) / 100,
+          rps: Math.round((run.records.length * 1000) / (run.endedAt - run.startedAt)),
+          failed: run.records.filter((r) => r.error !== null).length,
+        };
+        console.log(`  mixed round ${round + 1} ${name.padEnd(16)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}`);
+        (runs[name] ??= []).push(m);
+      }
+    }
+    mixed = Object.fromEntries(
+      Object.entries(runs).map(([name, all]) => [
+        name,
+        {
+          lightP50ms: median(all.map((r) => r.lightP50ms)),
+          lightP99ms: median(all.map((r) => r.lightP99ms)),
+          rps: median(all.map((r) => r.rps)),
+          failed: all.reduce((n, r) => n + r.failed, 0),
+        },
+      ]),
+    );
+  }
+
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const report = {
+    date: new Date().toISOString(),
+    machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by wrk, the balancer and both workers`,
+    settings: { seconds, rounds, connections, light: LIGHT, heavy: '2^1279-1' },
+    light: { ...results.light, ratio: { rps: ratio(results.light!.distcalc!.rps, results.light!.nginx!.rps), cpu: ratio(results.light!.distcalc!.cpuUsPerRequest, results.light!.nginx!.cpuUsPerRequest) } },
+    heavy: {
+      ...results.heavy,
+      checkCpuMs: Math.round(checkMs * 100) / 100,
+      machineLimitRps: Math.round(heavyLimit * 10) / 10,
+      shareOfLimit: { distcalc: ratio(results.heavy!.distcalc!.rps, heavyLimit), nginx: ratio(results.heavy!.nginx!.rps, heavyLimit) },
+    },
+    mixed,
+  };
+  const outDir = join(projectRoot, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = report.date.replace(/[:.]/g, '-');
+  writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
+  writeFileSync(
+    join(outDir, `bench-${stamp}.svg`),
+    barChart('distcalc ÷ nginx (same workers, same load, one run)', [
+      ['light req/s', report.light.ratio.rps],
+      ['light CPU/req', report.light.ratio.cpu],
+      ['heavy req/s', ratio(results.heavy!.distcalc!.rps, results.heavy!.nginx!.rps)],
+      ...(mixed ? ([['mixed light p99', ratio(mixed.distcalc!.lightP99ms, mixed.nginx!.lightP99ms)], ['mixed req/s', ratio(mixed.distcalc!.rps, mixed.nginx!.rps)]] as Array<[string, number]>) : []),
+    ]),
+  );
+  console.log(JSON.stringify(report, null, 2));
+  console.log(`written: bench/results/bench-${stamp}.json and .svg`);
+} finally {
+  await nginx.stop();
+  await stack.stop();
+}
