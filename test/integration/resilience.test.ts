@@ -102,10 +102,12 @@ describe('overload', () => {
   it('when a burst far above capacity arrives, then every request gets an answer or a 503 overloaded, and the queue drains', async () => {
     const balancer = track(await startBalancer({ maxQueue: 10, queueTimeoutMs: 2_000, requestTimeoutMs: 5_000 }));
     const slow = track(await fakeWorker('slow', 'slow', { slowMs: 50 }));
+    // Capacity 2 bounds heavy calculations (numbers of 2^64 and up), so a heavy burst queues.
     balancer.registry.register(slow.url, 'slow', 2);
+    const heavy = (2n ** 89n - 1n).toString();
     const replies = await Promise.all(
       Array.from({ length: 200 }, () =>
-        fetch(`${balancer.url}/is_prime/97`).then(async (r) => ({
+        fetch(`${balancer.url}/is_prime/${heavy}`).then(async (r) => ({
           status: r.status,
           retryAfter: r.headers.get('retry-after'),
           body: (await r.json()) as { error?: string },
@@ -123,7 +125,7 @@ describe('overload', () => {
     }
     expect(slow.seen.requests).toBe(ok.length);
     expect(balancer.admission.depth).toBe(0);
-    await request(balancer.url).get('/is_prime/97').expect(200);
+    await request(balancer.url).get(`/is_prime/${heavy}`).expect(200);
   });
 });
 
