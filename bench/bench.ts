@@ -22,6 +22,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     'skip-mixed': { type: 'boolean', default: false },
+    selection: { type: 'string', default: 'least_outstanding' },
   },
 });
 const seconds = Number(values.seconds);
@@ -67,7 +68,7 @@ const stack = createLocalStack({
   workerPorts: PORTS.workers,
   logDir,
   direct: true,
-  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000' },
+  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000', SELECTION: values.selection },
 });
 await stack.start();
 const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
@@ -78,7 +79,7 @@ const targets = {
 };
 
 try {
-  console.log(`bench: ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
+  console.log(`bench: distcalc with SELECTION=${values.selection}; ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
   // Warm up both (JIT, connection pools) before anything counts.
   for (const t of Object.values(targets)) await wrk(`${t.url}${LIGHT}`, connections, 2);
 
@@ -150,7 +151,7 @@ try {
   const report = {
     date: new Date().toISOString(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by wrk, the balancer and both workers`,
-    settings: { seconds, rounds, connections, light: LIGHT, heavy: '2^1279-1' },
+    settings: { seconds, rounds, connections, selection: values.selection, light: LIGHT, heavy: '2^1279-1' },
     light: { ...results.light, ratio: { rps: ratio(results.light!.distcalc!.rps, results.light!.nginx!.rps), cpu: ratio(results.light!.distcalc!.cpuUsPerRequest, results.light!.nginx!.cpuUsPerRequest) } },
     heavy: {
       ...results.heavy,

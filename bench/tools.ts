@@ -109,7 +109,8 @@ function toMs(value: string): number {
 
 /** wrk with one thread and `connections` keep-alive connections, parsed. */
 export async function wrk(url: string, connections: number, seconds: number): Promise<WrkResult> {
-  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { maxBuffer: 1 << 20 });
+  // wrk's default 2 s timeout would count a slow heavy answer as an error.
+  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '--latency', url], { maxBuffer: 1 << 20 });
   const pick = (re: RegExp) => re.exec(stdout)?.[1];
   const requests = Number(pick(/(\d+) requests in/));
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);

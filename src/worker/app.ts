@@ -5,7 +5,8 @@ import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
 import type { Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
-import { isPrime as defaultIsPrime } from './primality.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { isPrime as defaultIsPrime, methodFor } from './primality.js';
 import type { WorkState } from './work-state.js';
 
 export interface WorkerDeps {
@@ -14,6 +15,7 @@ export interface WorkerDeps {
   logger: Logger;
   state: WorkState;
   isPrime?: (n: bigint) => Promise<boolean>;
+  metrics?: WorkerMetrics;
   now?: () => number;
 }
 
@@ -23,6 +25,7 @@ export function createWorkerApp({
   logger,
   state,
   isPrime = defaultIsPrime,
+  metrics = createWorkerMetrics(state, { defaults: false }),
   now = () => performance.now(),
 }: WorkerDeps): Express {
   const app = express();
@@ -59,12 +62,22 @@ export function createWorkerApp({
     try {
       const started = now();
       const prime = await isPrime(value);
-      const elapsed = Math.round((now() - started) * 1000) / 1000;
+      const elapsedMs = now() - started;
+      metrics.calculation(methodFor(value), elapsedMs / 1000);
+      const elapsed = Math.round(elapsedMs * 1000) / 1000;
       res.json({ number: text, is_prime: prime, server: name, elapsed_ms: elapsed });
     } finally {
       state.end();
     }
   });
+
+  app
+    .route('/metrics')
+    .get(async (_req, res) => {
+      res.setHeader('content-type', metrics.registry.contentType);
+      res.end(await metrics.registry.metrics());
+    })
+    .all(methodNotAllowed(['GET']));
 
   app.use(notFound);
   app.use(errorHandler(logger));

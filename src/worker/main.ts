@@ -8,6 +8,7 @@ import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
 import { createAnnouncer } from './announce.js';
 import { createWorkerApp } from './app.js';
+import { createWorkerMetrics } from './metrics.js';
 import { loadWorkerConfig } from './config.js';
 import { WorkState } from './work-state.js';
 
@@ -17,7 +18,7 @@ process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism());
 const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
 const state = new WorkState();
-const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state });
+const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state, metrics: createWorkerMetrics(state) });
 const server = createHttpServer(app);
 
 server.listen(config.port, config.host, () => {

@@ -46,6 +46,15 @@ describe('worker HTTP contract', () => {
     await request(worker.url).get('/is_prime/7').set('X-Request-Id', 'abc-123').expect('x-request-id', 'abc-123');
   });
 
+  it('when /metrics is scraped after work, then it shows calculations by method', async () => {
+    await request(worker.url).get('/is_prime/7').expect(200);
+    await request(worker.url).get(`/is_prime/${2n ** 89n - 1n}`).expect(200);
+    const res = await request(worker.url).get('/metrics').expect(200).expect('content-type', /text\/plain/);
+    expect(res.text).toMatch(/distcalc_worker_calculations_total\{method="trial_division"\} \d+/);
+    expect(res.text).toMatch(/distcalc_worker_calculations_total\{method="openssl"\} [1-9]/);
+    expect(res.text).toContain('distcalc_worker_in_flight 0');
+  });
+
   it('when it is draining, then health says so with 503 and new work is refused with 503', async () => {
     const draining = await startWorker('server9');
     draining.state.startDraining();

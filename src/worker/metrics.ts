@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PrimalityMethod } from './primality.js';
+import type { WorkState } from './work-state.js';
+
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  /** One finished calculation: which method, how it went, how long it took. */
+  calculation(method: PrimalityMethod, seconds: number): void;
+}
+
+/** Prometheus metrics for a worker, on a registry of its own. */
+export function createWorkerMetrics(state: WorkState, { defaults = true } = {}): WorkerMetrics {
+  const registry = new Registry();
+  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'distcalc_worker_' });
+  const calculations = new Histogram({
+    name: 'distcalc_worker_calculation_seconds',
+    help: 'Time to decide primality, by method (trial_division, miller_rabin_64, openssl)',
+    labelNames: ['method'] as const,
+    buckets: [0.00001, 0.0001, 0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 15],
+    registers: [registry],
+  });
+  const count = new Counter({
+    name: 'distcalc_worker_calculations_total',
+    help: 'Calculations done, by method',
+    labelNames: ['method'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'distcalc_worker_in_flight',
+    help: 'Calculations running now',
+    registers: [registry],
+    collect() {
+      this.set(state.inFlight);
+    },
+  });
+  return {
+    registry,
+    calculation(method, seconds) {
+      count.inc({ method });
+      calculations.observe({ method }, seconds);
+    },
+  };
+}
