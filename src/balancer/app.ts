@@ -6,6 +6,7 @@ import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
 import { createPrimeRoute, isPrimePath, type ProxyDeps } from './proxy.js';
 import { describeServer } from './registry.js';
+import { statusPage } from './status-page.js';
 import { parseRegistration, requireToken } from './registration.js';
 
 export interface BalancerDeps extends ProxyDeps {
@@ -86,6 +87,8 @@ export function createBalancerApp(deps: BalancerDeps): Express {
       res.end(await metrics.registry.metrics());
     })
     .all(methodNotAllowed(['GET']));
+
+  app.use(statusPage(registry, deps.admission));
 
   app.use(notFound);
   app.use(errorHandler(logger));

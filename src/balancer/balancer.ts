@@ -40,7 +40,13 @@ export function buildBalancer(
     requestTimeoutMs: config.requestTimeoutMs,
     probeTimeoutMs: config.healthCheckTimeoutMs,
   });
-  const metrics = createMetrics(registry, { defaults: processMetrics });
+  const admission = new AdmissionQueue({
+    registry,
+    select: createSelector(config.selection, registry),
+    maxQueue: config.maxQueue,
+    queueTimeoutMs: config.queueTimeoutMs,
+  });
+  const metrics = createMetrics(registry, { defaults: processMetrics, queueDepth: () => admission.depth });
   const healthChecker = createHealthChecker({
     registry,
     probe: (address) => upstream.probe(address),
@@ -48,12 +54,6 @@ export function buildBalancer(
     intervalMs: config.healthCheckIntervalMs,
     idleAfterMs: config.idleCheckAfterMs,
     onResult: (server, result) => metrics.healthCheck(server.name, result.ok),
-  });
-  const admission = new AdmissionQueue({
-    registry,
-    select: createSelector(config.selection, registry),
-    maxQueue: config.maxQueue,
-    queueTimeoutMs: config.queueTimeoutMs,
   });
   const handler = createBalancerHandler({
     accessLog,

@@ -13,7 +13,10 @@ export interface BalancerMetrics {
  * Prometheus metrics for the balancer, on a registry of its own (never prom-client's global
  * one) so that each app, and each test, has its own counts.
  */
-export function createMetrics(servers: Registry, { defaults = true } = {}): BalancerMetrics {
+export function createMetrics(
+  servers: Registry,
+  { defaults = true, queueDepth = () => 0 }: { defaults?: boolean; queueDepth?: () => number } = {},
+): BalancerMetrics {
   const registry = new MetricsRegistry();
   if (defaults) collectDefaultMetrics({ register: registry, prefix: 'distcalc_balancer_' });
 
@@ -51,6 +54,14 @@ export function createMetrics(servers: Registry, { defaults = true } = {}): Bala
       const counts = { active: 0, inactive: 0, draining: 0 };
       for (const server of servers.servers) counts[server.status] += 1;
       for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+    },
+  });
+  new Gauge({
+    name: 'distcalc_queue_depth',
+    help: 'Requests waiting for a worker with room',
+    registers: [registry],
+    collect() {
+      this.set(queueDepth());
     },
   });
   new Gauge({

@@ -145,8 +145,9 @@ async function route(
       const result = await upstream.forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp });
       registry.end(server, heavy);
       if (result.ok) {
-        admission.recordServiceTime(performance.now() - tryStarted);
-        registry.recordAnswer(server, result.status < 400);
+        const serviceMs = performance.now() - tryStarted;
+        admission.recordServiceTime(serviceMs);
+        registry.recordAnswer(server, result.status < 400, serviceMs);
         metrics.request(server.name, result.status < 400 ? 'ok' : 'client_error', seconds());
         // One writeHead with every header, instead of a setHeader call (and check) for each.
         const headers = [

@@ -28,6 +28,8 @@ export interface ServerEntry {
   consecutivePasses: number;
   /** When it last became active (epoch ms), for telling a stable worker from a flapping one. */
   activeSince: number;
+  /** Moving average of its answer times (ms), for the status page. */
+  recentLatencyMs: number;
 }
 
 export interface Transition {
@@ -119,6 +121,7 @@ export class Registry {
       consecutiveFailures: 0,
       consecutivePasses: 0,
       activeSince: now,
+      recentLatencyMs: 0,
     };
     this.byAddress.set(address, entry);
     this.servers.push(entry);
@@ -164,11 +167,12 @@ export class Registry {
     if (entry.consecutivePasses >= this.recoveryThreshold) this.move(entry, 'active', 'health check passed');
   }
 
-  /** The worker answered a request (any status below 500). */
-  recordAnswer(entry: ServerEntry, served: boolean): void {
+  /** The worker answered a request (any status below 500) in `latencyMs`. */
+  recordAnswer(entry: ServerEntry, served: boolean, latencyMs = 0): void {
     entry.lastSeen = this.now();
     entry.consecutiveFailures = 0;
     if (served) entry.served += 1;
+    entry.recentLatencyMs = entry.recentLatencyMs === 0 ? latencyMs : entry.recentLatencyMs * 0.9 + latencyMs * 0.1;
   }
 
   /** Whether a worker can take one more request now (`heavy`: one more heavy calculation). */

@@ -27,8 +27,11 @@ async function send(origin: string, method: string, path: string, body?: string)
 function expectDocumentedJson(reply: { status: number; type: string; text: string }, method: string, path = ''): void {
   expect(DOCUMENTED, `status ${reply.status}`).toContain(reply.status);
   if (method === 'HEAD') return;
-  // The one documented non-JSON reply: Prometheus text from the balancer's /metrics.
-  if (reply.status === 200 && path.split('?')[0] === '/metrics') return expect(reply.type).toMatch(/^text\/plain/);
+  // The documented non-JSON replies: Prometheus text from /metrics, and the balancer's status page.
+  // Express matches `//` as `/` (and `/status.js/` as `/status.js`).
+  const bare = path.split('?')[0]?.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  if (reply.status === 200 && bare === '/metrics') return expect(reply.type).toMatch(/^text\/plain/);
+  if (reply.status === 200 && ['/', '/status.js', '/status.css'].includes(bare ?? '')) return expect(reply.type).toMatch(/^(text\/(html|css)|application\/javascript)/);
   expect(reply.type).toMatch(/^application\/json/);
   const body = JSON.parse(reply.text) as { error?: unknown };
   if (reply.status >= 400) expect(typeof body.error).toBe('string');
