@@ -85,8 +85,17 @@ export class AdmissionQueue {
   /** Hands freed slots to waiters, first come first served. */
   private pump(): void {
     const { registry, select } = this.options;
+    if (this.waiters.length === 0) return;
+    // Waiters of a class no worker has room for are passed over cheaply, unless no worker is
+    // active any more (then every waiter must hear so).
+    const anyActive = registry.servers.some((s) => s.status === 'active');
+    const room = { light: registry.servers.some((s) => registry.hasRoom(s, false)), heavy: registry.servers.some((s) => registry.hasRoom(s, true)) };
     for (let i = 0; i < this.waiters.length; ) {
       const waiter = this.waiters[i]!;
+      if (anyActive && !(waiter.heavy ? room.heavy : room.light)) {
+        i += 1;
+        continue;
+      }
       const server = select(registry.servers, waiter.tried, waiter.heavy);
       if (server) {
         registry.begin(server, waiter.heavy);
@@ -100,10 +109,10 @@ export class AdmissionQueue {
         waiter.resolve(refused);
         continue;
       }
-      // This waiter needs a slot that is not free yet. If no slot is free anywhere, nobody
-      // behind it can be served either.
-      if (!registry.servers.some((s) => registry.hasRoom(s, false))) return;
       i += 1;
+      room.light = registry.servers.some((s) => registry.hasRoom(s, false));
+      room.heavy = room.light && registry.servers.some((s) => registry.hasRoom(s, true));
+      if (!room.light && anyActive) return;
     }
   }
 

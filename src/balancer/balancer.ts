@@ -53,6 +53,7 @@ export function buildBalancer(
     logger,
     intervalMs: config.healthCheckIntervalMs,
     idleAfterMs: config.idleCheckAfterMs,
+    forgetAfterMs: config.forgetAfterMs,
     onResult: (server, result) => metrics.healthCheck(server.name, result.ok),
   });
   const handler = createBalancerHandler({

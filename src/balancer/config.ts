@@ -22,6 +22,7 @@ export interface BalancerConfig {
   maxQueue: number;
   queueTimeoutMs: number;
   selection: SelectionName;
+  forgetAfterMs: number;
   /** Hosts (names or IP ranges in CIDR) that may register; empty: any. */
   allowedServerHosts: string[];
 }
@@ -49,6 +50,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     maxQueue: read.int('MAX_QUEUE', 1000, { min: 0, max: 1_000_000 }),
     queueTimeoutMs: read.int('QUEUE_TIMEOUT_MS', 10_000, { min: 0 }),
     allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
+    forgetAfterMs: read.int('SERVER_FORGET_AFTER_MS', 300_000, { min: 1_000 }),
     selection: read.oneOf('SELECTION', 'round_robin', ['round_robin', 'least_outstanding'] as const),
   };
   read.done();

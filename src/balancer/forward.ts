@@ -56,8 +56,10 @@ export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeou
 
   return {
     forward(origin, path, requestId, { timeoutMs = requestTimeoutMs, cancellation } = {}) {
+      if (cancellation?.cancelled) return Promise.resolve({ ok: false, kind: 'aborted', message: 'cancelled' });
       return new Promise<ForwardResult>((resolve) => {
         let controller: Dispatcher.DispatchController | undefined;
+        let unsubscribe = (): void => {};
         let settled = false;
         let status = 0;
         let contentType: string | undefined;
@@ -82,9 +84,9 @@ export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeou
           () => stop(new Error('try timed out'), { ok: false, kind: 'timeout', message: `no answer within ${timeoutMs} ms` }),
           timeoutMs,
         );
-        const unsubscribe = cancellation
-          ? cancellation.onCancel(() => stop(new Error('client went away'), { ok: false, kind: 'aborted', message: 'cancelled' }))
-          : () => {};
+        if (cancellation) {
+          unsubscribe = cancellation.onCancel(() => stop(new Error('client went away'), { ok: false, kind: 'aborted', message: 'cancelled' }));
+        }
 
         agent.dispatch(
           { origin, path, method: 'GET', headers: { [REQUEST_ID_HEADER]: requestId, accept: 'application/json' } },

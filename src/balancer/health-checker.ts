@@ -11,6 +11,8 @@ export interface HealthCheckerOptions {
   intervalMs: number;
   /** An active worker with no traffic for this long is probed; busy ones prove themselves. */
   idleAfterMs: number;
+  /** A worker inactive or draining this long, with nothing in flight, is forgotten. */
+  forgetAfterMs?: number;
   now?: () => number;
   random?: () => number;
   onResult?: (server: ServerEntry, result: ProbeResult) => void;
@@ -48,6 +50,7 @@ export function createHealthChecker({
   logger,
   intervalMs,
   idleAfterMs,
+  forgetAfterMs = 300_000,
   now = Date.now,
   random = Math.random,
   onResult = () => {},
@@ -74,6 +77,8 @@ export function createHealthChecker({
 
   const isDue = (server: ServerEntry, at: number): boolean => {
     const state = stateOf(server, at);
+    // A draining worker asked to be left alone: it comes back by announcing itself.
+    if (server.status === 'draining') return false;
     if (server.status === 'inactive') {
       if (state.outage !== server.activeSince) {
         // A new outage: the first probe comes soon, later ones back off.
@@ -106,17 +111,25 @@ export function createHealthChecker({
 
   const runOnce = async (): Promise<void> => {
     const at = now();
+    for (const server of [...registry.servers]) {
+      const since = server.lastSeen ?? server.activeSince;
+      if (server.status !== 'active' && server.inFlight === 0 && at - since >= forgetAfterMs) {
+        registry.remove(server, `not seen for ${Math.round((at - since) / 1000)} s`);
+      }
+    }
     for (const address of states.keys()) if (!registry.get(address)) states.delete(address);
     const due = registry.servers.filter((server) => isDue(server, at));
     await Promise.all(due.map(check));
   };
 
-  const loop = (): void => {
+  // Each start() begins a new generation; a round of an older one does not schedule again.
+  let generation = 0;
+  const loop = (mine: number): void => {
     timer = setTimeout(() => {
       runOnce()
         .catch((err: unknown) => logger.error({ err }, 'health check round failed'))
         .finally(() => {
-          if (running) loop();
+          if (running && mine === generation) loop(mine);
         });
     }, tickMs);
   };
@@ -126,7 +139,8 @@ export function createHealthChecker({
     start() {
       if (running) return;
       running = true;
-      loop();
+      generation += 1;
+      loop(generation);
     },
     stop() {
       running = false;

@@ -8,7 +8,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
 import { SECURITY_HEADERS_FLAT, applySecurityHeaders } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
-import type { Upstream } from './forward.js';
+import type { ForwardResult, Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
 import { errorForFailures, type UpstreamFailure } from './upstream-status.js';
@@ -58,6 +58,8 @@ export function isPrimePath(url: string): boolean {
  */
 export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { metrics, logger, maxDigits, accessLog } = deps;
+  /** Workers whose health is being asked after a timeout (probe() never rejects). */
+  const probing = new WeakSet<ServerEntry>();
 
   return (req, res) => {
     const started = performance.now();
@@ -93,7 +95,7 @@ export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: S
       fail(res, requestId, toHttpError(err), done);
       return;
     }
-    route(deps, res, `/is_prime/${number}`, heavy, requestId, started, done).catch((err: unknown) => {
+    route(deps, probing, res, `/is_prime/${number}`, heavy, requestId, started, done).catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, 'request failed');
       if (!res.headersSent) fail(res, requestId, toHttpError(err), done);
     });
@@ -102,6 +104,7 @@ export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: S
 
 async function route(
   deps: ProxyDeps,
+  probing: WeakSet<ServerEntry>,
   res: ServerResponse,
   path: string,
   heavy: boolean,
@@ -124,7 +127,7 @@ async function route(
 
   try {
     let refusal: 'no_active_servers' | 'exhausted' | 'overloaded' | 'aborted' | undefined;
-    while (tried.size < deps.maxTries) {
+    while (tried.size < deps.maxTries && !hangUp.cancelled) {
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
         failures.push({ kind: 'timeout', message: 'request deadline passed' });
@@ -141,9 +144,12 @@ async function route(
       tried.add(server.address);
       const tryStarted = performance.now();
       const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - tryStarted));
-      // forward() never rejects: failures come back as data.
-      const result = await upstream.forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp });
-      registry.end(server, heavy);
+      let result: ForwardResult;
+      try {
+        result = await upstream.forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp });
+      } finally {
+        registry.end(server, heavy);
+      }
       if (result.ok) {
         const serviceMs = performance.now() - tryStarted;
         admission.recordServiceTime(serviceMs);
@@ -167,13 +173,13 @@ async function route(
         done(server.name);
         return;
       }
-      if (result.kind === 'aborted' || hangUp.cancelled) {
+      if (hangUp.cancelled) {
         refusal = 'aborted';
         break;
       }
       failures.push(result);
       metrics.retry(server.name, result.kind);
-      await judge(deps, server, result);
+      judge(deps, probing, server, result);
       logger.warn({ reqId: requestId, server: server.name, kind: result.kind, reason: result.message, tries: tried.size }, 'try failed');
     }
 
@@ -192,31 +198,36 @@ async function route(
 
 /**
  * Decides what a failed try says about the worker. Refused or reset: nobody is there, out at
- * once. Timeout: maybe just a long calculation, so ask its health check right away and keep
- * it if it answers. Anything else counts towards FAILURE_THRESHOLD.
+ * once. Timeout: maybe just a long calculation, so its health check is asked (in the
+ * background: the request has already moved on) and the worker is kept if it answers; one
+ * probe per worker at a time, however many requests timed out there. Anything else counts
+ * towards FAILURE_THRESHOLD.
  */
-async function judge(deps: ProxyDeps, server: ServerEntry, failure: UpstreamFailure): Promise<void> {
+function judge(deps: ProxyDeps, probing: WeakSet<ServerEntry>, server: ServerEntry, failure: UpstreamFailure): void {
   const { registry, upstream } = deps;
   if (failure.kind === 'refused') {
     registry.recordFailure(server, failure.message, { immediate: true });
   } else if (failure.kind === 'timeout') {
-    const probe = await upstream.probe(server.address);
-    if (probe.ok) {
-      server.lastError = `${failure.message}; health check passed, kept in rotation`;
-    } else {
-      registry.recordFailure(server, `${failure.message}; ${probe.message}`, { immediate: true });
-    }
+    if (probing.has(server)) return;
+    probing.add(server);
+    void upstream.probe(server.address).then((probe) => {
+      probing.delete(server);
+      if (probe.ok) server.lastError = `${failure.message}; health check passed, kept in rotation`;
+      else registry.recordFailure(server, `${failure.message}; ${probe.message}`, { immediate: true });
+    });
   } else {
     registry.recordFailure(server, failure.message);
   }
 }
+
+
 
 function failureReply(
   deps: ProxyDeps,
   refusal: 'no_active_servers' | 'exhausted' | 'overloaded' | undefined,
   failures: readonly UpstreamFailure[],
 ): HttpError {
-  if (refusal === 'overloaded') {
+  if (refusal === 'overloaded' && failures.length === 0) {
     return new HttpError(503, 'overloaded', 'every server is busy and the waiting queue is full; try again later', {
       'Retry-After': String(deps.admission.retryAfterSeconds()),
     });

@@ -59,7 +59,7 @@ export function requireToken(token: string | undefined): RequestHandler {
   const expected = digest(token);
   return (req, _res, next) => {
     const header = req.headers.authorization ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
+    const match = /^Bearer +(.+)$/i.exec(header);
     if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
       throw new HttpError(401, 'unauthorized', 'a valid registration token is required', {
         'WWW-Authenticate': 'Bearer',

@@ -35,7 +35,7 @@ export interface ServerEntry {
 export interface Transition {
   server: ServerEntry;
   from: ServerStatus | null;
-  to: ServerStatus;
+  to: ServerStatus | 'removed';
   reason: string;
 }
 
@@ -192,6 +192,14 @@ export class Registry {
     this.onCapacity();
   }
 
+  /** Forgets a worker (long gone); its requests in flight, if any, finish normally. */
+  remove(entry: ServerEntry, reason: string): void {
+    if (!this.byAddress.delete(entry.address)) return;
+    this.servers.splice(this.servers.indexOf(entry), 1);
+    this.onTransition({ server: entry, from: entry.status, to: 'removed', reason });
+    this.onCapacity();
+  }
+
   countActive(): number {
     let active = 0;
     for (const entry of this.servers) if (entry.status === 'active') active += 1;
@@ -208,7 +216,8 @@ export class Registry {
       entry.consecutiveFailures = 0;
     }
     this.onTransition({ server: entry, from, to, reason });
-    if (to === 'active') this.onCapacity();
+    // Waiting requests may now have a worker, or none left to wait for.
+    this.onCapacity();
   }
 }
 

@@ -35,13 +35,14 @@ function codeOf(err: unknown): string | undefined {
 
 /**
  * A worker's own status. 5xx is its fault; a redirect is never followed (a worker has no
- * business sending one); a success that is not JSON is garbage. Anything else (2xx JSON, 4xx)
- * is an answer to pass through.
+ * business sending one); an answer that is not JSON is garbage. Anything else (2xx or 4xx
+ * JSON) is an answer to pass through.
  */
 export function classifyStatus(status: number, contentType?: string): UpstreamFailure | undefined {
   if (status >= 500) return { kind: 'server_error', message: `answered ${status}` };
   if (status >= 300 && status < 400) return { kind: 'bad_response', message: `answered a redirect (${status})` };
-  if (status < 300 && !contentType?.startsWith('application/json')) {
+  // Every answer passed to a client is JSON (a 4xx included): anything else is not a worker's.
+  if (!contentType?.startsWith('application/json')) {
     return { kind: 'bad_response', message: `answered ${status} with ${contentType ?? 'no content type'}` };
   }
   return undefined;

@@ -6,8 +6,7 @@ import { assignRequestId } from './request-id.js';
 /**
  * One log line per request with its id, method, url, status and time. Health probes arrive
  * every few seconds from the balancer, so they are logged at debug to keep the stream about
- * real traffic; errors are logged at warn (4xx) and error (5xx). A proxy that sets
- * `res.locals.server` gets the name of the worker that answered on the line.
+ * real traffic; errors are logged at warn (4xx) and error (5xx).
  */
 export function createHttpLogger(logger: Logger): HttpLogger {
   return pinoHttp({
@@ -19,8 +18,6 @@ export function createHttpLogger(logger: Logger): HttpLogger {
       req: (req: IncomingMessage) => ({ method: req.method, url: req.url }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
-    customSuccessObject: (_req, res, value: Record<string, unknown>) => withServer(res, value),
-    customErrorObject: (_req, res, _err, value: Record<string, unknown>) => withServer(res, value),
   });
 }
 
@@ -29,9 +26,4 @@ export function logLevelFor(url: string | undefined, status: number): 'error' | 
   if (status >= 500) return 'error';
   if (status >= 400) return 'warn';
   return url === '/health_check' ? 'debug' : 'info';
-}
-
-function withServer(res: ServerResponse & { locals?: { server?: unknown } }, value: Record<string, unknown>) {
-  const server = res.locals?.server;
-  return server === undefined ? value : { ...value, server };
 }

@@ -61,6 +61,8 @@ export function createAnnouncer({
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
+  /** The announcement on its way, so that a deregistration never overtakes it. */
+  let pending: Promise<void> = Promise.resolve();
   let failures = 0;
   let isRegistered = false;
   let markRegistered: () => void = () => {};
@@ -70,7 +72,9 @@ export function createAnnouncer({
 
   const schedule = (delayMs: number): void => {
     if (stopped) return;
-    timer = setTimeout(() => void announce(), delayMs);
+    timer = setTimeout(() => {
+      pending = announce();
+    }, delayMs);
   };
 
   const announce = async (): Promise<void> => {
@@ -83,6 +87,7 @@ export function createAnnouncer({
       markRegistered();
       schedule(intervalMs);
     } catch (err) {
+      if (stopped) return;
       const delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs, random });
       failures += 1;
       const level = failures === 1 || failures % 10 === 0 ? 'warn' : 'debug';
@@ -104,6 +109,8 @@ export function createAnnouncer({
       clearTimeout(timer);
     },
     async deregister() {
+      // A /server_up still on its way would arrive after /server_down and undo it.
+      await pending;
       try {
         await post('/server_down');
         log.info('deregistered from the balancer');

@@ -38,7 +38,7 @@ export function createWorkerApp({
     .route('/health_check')
     .get((_req, res) => {
       if (state.isDraining) {
-        res.status(503).json({ status: 'draining', server: name });
+        res.status(503).json({ status: 'draining' });
         return;
       }
       res.json({ status: 'ok', server: name, in_flight: state.inFlight });

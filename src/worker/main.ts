@@ -6,7 +6,7 @@ import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
-import { createAnnouncer } from './announce.js';
+import { createAnnouncer, type Announcer } from './announce.js';
 import { createWorkerApp } from './app.js';
 import { createWorkerMetrics } from './metrics.js';
 import { loadWorkerConfig } from './config.js';
@@ -21,12 +21,30 @@ const state = new WorkState();
 const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state, metrics: createWorkerMetrics(state) });
 const server = createHttpServer(app);
 
+let announcer: Announcer | undefined;
+
+// Installed before listening, so that a SIGTERM during start-up also ends cleanly (exit 0).
+installShutdown({
+  logger,
+  exit: (code) => void closeLog().finally(() => process.exit(code)),
+  timeoutMs: config.shutdownTimeoutMs,
+  close: async () => {
+    // Order matters: answer 503 and leave the rotation first, so the balancer sends new
+    // work elsewhere, then stop accepting and let the running calculations finish.
+    state.startDraining();
+    announcer?.stop();
+    await announcer?.deregister();
+    logger.info({ inFlight: state.inFlight }, 'draining');
+    await closeServer(server);
+  },
+});
+
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   const advertisedUrl = config.advertisedUrl ?? `http://127.0.0.1:${port}`;
   logListening(logger, { port, host: config.host, advertisedUrl, balancer: config.balancerUrl });
-
-  const announcer = createAnnouncer({
+  if (state.isDraining) return;
+  announcer = createAnnouncer({
     balancerUrl: config.balancerUrl,
     advertisedUrl,
     name: config.name,
@@ -37,19 +55,4 @@ server.listen(config.port, config.host, () => {
     retryMaxMs: config.announceRetryMaxMs,
   });
   announcer.start();
-
-  installShutdown({
-    logger,
-    exit: (code) => void closeLog().finally(() => process.exit(code)),
-    timeoutMs: config.shutdownTimeoutMs,
-    close: async () => {
-      // Order matters: answer 503 and leave the rotation first, so the balancer sends new
-      // work elsewhere, then stop accepting and let the running calculations finish.
-      state.startDraining();
-      announcer.stop();
-      await announcer.deregister();
-      logger.info({ inFlight: state.inFlight }, 'draining');
-      await Promise.all([state.idle(), closeServer(server)]);
-    },
-  });
 });

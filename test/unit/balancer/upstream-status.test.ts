@@ -23,7 +23,8 @@ describe('upstream status mapping', () => {
   it.each([
     [200, 'application/json; charset=utf-8', undefined],
     [400, 'application/json; charset=utf-8', undefined],
-    [404, 'text/html', undefined],
+    [404, 'text/html', 'bad_response'],
+    [404, 'application/json', undefined],
     [200, 'text/html', 'bad_response'],
     [200, undefined, 'bad_response'],
     [302, 'application/json', 'bad_response'],
