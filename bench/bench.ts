@@ -43,7 +43,24 @@ interface Measured extends WrkResult {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Waits until both workers are idle. When wrk stops, a proxy that forwarded every request at
+ * once (nginx) leaves the workers with dozens of queued heavy checks that cannot be cancelled;
+ * without this wait they would eat the first second of the next run, whoever's run it is.
+ */
+async function workersIdle(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const inFlight = await Promise.all(
+      PORTS.workers.map(async (port) => ((await (await fetch(`http://127.0.0.1:${port}/health_check`)).json()) as { in_flight: number }).in_flight),
+    );
+    if (inFlight.every((n) => n === 0) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function measure(url: string, pids: () => number[], secs: number): Promise<Measured> {
+  await workersIdle();
   const before = pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
   const result = await wrk(url, connections, secs);
   const after = pids().reduce((s, pid) => s + cpuSeconds(pid), 0);
@@ -122,6 +139,7 @@ try {
     const runs: Record<string, MixedRun[]> = {};
     for (let round = 0; round < rounds; round++) {
       for (const [name, t] of Object.entries(mixedTargets)) {
+        await workersIdle();
         const run = await runPhase({ phase: 1, baseUrl: t.url, paths, users: connections, requestsPerUser: 1, minDurationMs: seconds * 1000, timeoutMs: 30_000, threads: 1 });
         const light = run.records.filter((r) => r.path === LIGHT && r.error === null).map((r) => r.latencyMs).sort((a, b) => a - b);
         const m: MixedRun = {

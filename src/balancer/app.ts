@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
+import { metricsHandler } from '../shared/metrics-route.js';
 import { createHttpLogger } from '../shared/http-logger.js';
 import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
@@ -82,10 +83,7 @@ export function createBalancerApp(deps: BalancerDeps): Express {
 
   app
     .route('/metrics')
-    .get(async (_req, res) => {
-      res.setHeader('content-type', metrics.registry.contentType);
-      res.end(await metrics.registry.metrics());
-    })
+    .get(metricsHandler(metrics.registry))
     .all(methodNotAllowed(['GET']));
 
   app.use(statusPage(registry, deps.admission));

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
+import { metricsHandler } from '../shared/metrics-route.js';
 import { createHttpLogger } from '../shared/http-logger.js';
 import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
@@ -73,10 +74,7 @@ export function createWorkerApp({
 
   app
     .route('/metrics')
-    .get(async (_req, res) => {
-      res.setHeader('content-type', metrics.registry.contentType);
-      res.end(await metrics.registry.metrics());
-    })
+    .get(metricsHandler(metrics.registry))
     .all(methodNotAllowed(['GET']));
 
   app.use(notFound);
