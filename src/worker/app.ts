@@ -6,6 +6,7 @@ import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
 import type { Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
+import { CalculationQueue } from './calculation-queue.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { isPrime as defaultIsPrime, methodFor } from './primality.js';
 import type { WorkState } from './work-state.js';
@@ -17,6 +18,8 @@ export interface WorkerDeps {
   state: WorkState;
   isPrime?: (n: bigint) => Promise<boolean>;
   metrics?: WorkerMetrics;
+  /** Heavy calculations run at once (the thread pool's size); the rest wait their turn. */
+  calculationSlots?: number;
   now?: () => number;
 }
 
@@ -27,8 +30,10 @@ export function createWorkerApp({
   state,
   isPrime = defaultIsPrime,
   metrics = createWorkerMetrics(state, { defaults: false }),
+  calculationSlots = 4,
   now = () => performance.now(),
 }: WorkerDeps): Express {
+  const heavyQueue = new CalculationQueue(calculationSlots);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -62,9 +67,17 @@ export function createWorkerApp({
     state.begin();
     try {
       const started = now();
-      const prime = await isPrime(value);
+      const method = methodFor(value);
+      const prime =
+        method === 'openssl'
+          ? await heavyQueue.run(() => isPrime(value), () => !req.socket.destroyed)
+          : await isPrime(value);
+      if (prime === undefined) {
+        logger.debug({ reqId: req.id }, 'client gone before its calculation started: dropped');
+        return;
+      }
       const elapsedMs = now() - started;
-      metrics.calculation(methodFor(value), elapsedMs / 1000);
+      metrics.calculation(method, elapsedMs / 1000);
       const elapsed = Math.round(elapsedMs * 1000) / 1000;
       res.json({ number: text, is_prime: prime, server: name, elapsed_ms: elapsed });
     } finally {

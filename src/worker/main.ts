@@ -18,7 +18,14 @@ process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism());
 const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
 const state = new WorkState();
-const app = createWorkerApp({ name: config.name, maxDigits: config.maxDigits, logger, state, metrics: createWorkerMetrics(state) });
+const app = createWorkerApp({
+  name: config.name,
+  maxDigits: config.maxDigits,
+  logger,
+  state,
+  metrics: createWorkerMetrics(state),
+  calculationSlots: Number(process.env.UV_THREADPOOL_SIZE),
+});
 const server = createHttpServer(app);
 
 let announcer: Announcer | undefined;
