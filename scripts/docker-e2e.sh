@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# End-to-end check of the Docker path, the seed's way: make build, make start, curl,
+# make test (the phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
+# make stop. On a machine with a running Docker engine it uses that engine and pulls the real
+# base image. Without one, as root with dockerd installed, it starts a private dockerd, builds
+# a stand-in base image from this machine's node if the real one cannot be pulled (for this
+# test only, never shipped), and removes everything it made when done.
+#
+#   sudo scripts/docker-e2e.sh            # fails if it cannot run
+#   scripts/docker-e2e.sh --if-possible   # prints why and exits 0 if it cannot run (CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if_possible=false
+[ "${1:-}" = "--if-possible" ] && if_possible=true
+skip() {
+  echo "docker-e2e: skipped: $*"
+  if $if_possible; then exit 0; else exit 1; fi
+}
+say() { echo "docker-e2e: $*"; }
+
+BASE_IMAGE=node:20-bookworm-slim
+work=""
+dockerd_pid=""
+forward_before=""
+cleanup() {
+  set +e
+  if [ -n "${DOCKER_HOST:-}" ] || docker info >/dev/null 2>&1; then
+    make stop >/dev/null 2>&1
+  fi
+  if [ -n "$dockerd_pid" ]; then
+    docker rmi -f distcalc-balancer distcalc-server "$BASE_IMAGE" >/dev/null 2>&1
+    kill "$dockerd_pid" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$dockerd_pid" 2>/dev/null
+    # dockerd leaves its bridges behind.
+    ip link delete docker0 2>/dev/null
+    for br in $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | grep '^br-'); do ip link delete "$br" 2>/dev/null; done
+  fi
+  [ -n "$forward_before" ] && echo "$forward_before" > /proc/sys/net/ipv4/ip_forward
+  if [ -n "$work" ]; then
+    # dockerd leaves its network-namespace mount behind.
+    for m in $(awk -v w="$work" '$2 ~ "^"w {print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+
+if docker info >/dev/null 2>&1; then
+  say "using the running Docker engine"
+  docker pull "$BASE_IMAGE"
+else
+  [ "$(id -u)" = 0 ] || skip "no running Docker engine, and not root to start one"
+  command -v dockerd >/dev/null || skip "no running Docker engine and no dockerd (apt-get install docker.io docker-compose)"
+  command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || skip "no docker compose (apt-get install docker-compose)"
+  work=$(mktemp -d /tmp/distcalc-docker.XXXXXX)
+  forward_before=$(cat /proc/sys/net/ipv4/ip_forward)
+  say "starting a private dockerd in $work"
+  dockerd --storage-driver=vfs --iptables=false --ip6tables=false \
+    --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+    -H "unix://$work/docker.sock" >"$work/dockerd.log" 2>&1 &
+  dockerd_pid=$!
+  export DOCKER_HOST="unix://$work/docker.sock"
+  for _ in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
+  docker info >/dev/null 2>&1 || { tail -20 "$work/dockerd.log"; skip "the private dockerd did not start"; }
+
+  if ! timeout 60 docker pull "$BASE_IMAGE" >/dev/null 2>&1; then
+    say "cannot pull $BASE_IMAGE: building a stand-in from this machine's node (test only)"
+    root="$work/base/rootfs"
+    mkdir -p "$root"/{tmp,etc/ssl/certs,usr/bin,usr/lib,bin,home/node}
+    chmod 1777 "$root/tmp"
+    node_bin=$(readlink -f "$(command -v node)")
+    for f in "$node_bin" /usr/bin/dash /usr/bin/env; do
+      cp --parents -L "$f" "$root"
+      for lib in $(ldd "$f" | grep -o '/[^ ]*'); do cp --parents -L "$lib" "$root" 2>/dev/null || true; done
+    done
+    [ "$node_bin" = /usr/bin/node ] || ln -sf "$node_bin" "$root/usr/bin/node"
+    ln -sf /usr/bin/dash "$root/bin/sh"
+    cp -a "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" "$root/usr/lib/npm"
+    ln -sf /usr/lib/npm/bin/npm-cli.js "$root/usr/bin/npm"
+    cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnode:x:1000:\n' >"$root/etc/group"
+    chown 1000:1000 "$root/home/node"
+    printf 'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\nCMD ["node"]\n' >"$work/base/Dockerfile"
+    docker build -q -t "$BASE_IMAGE" "$work/base" >/dev/null
+  fi
+fi
+
+say "make build"
+make build
+say "make start"
+make start
+say "waiting for both workers to register"
+for _ in $(seq 1 120); do
+  curl -fsS http://127.0.0.1:9000/health_check 2>/dev/null | grep -q '"active_servers":2' && break
+  sleep 0.5
+done
+curl -fsS http://127.0.0.1:9000/health_check | grep -q '"active_servers":2' || { docker ps -a; docker logs loadbalancer | tail; skip_fail=1; }
+[ -z "${skip_fail:-}" ] || { echo "docker-e2e: FAILED: the stack did not become healthy"; exit 1; }
+
+answer=$(curl -fsS http://127.0.0.1:9000/is_prime/524287)
+say "curl :9000/is_prime/524287 -> $answer"
+echo "$answer" | grep -q '"is_prime":true' || { echo "docker-e2e: FAILED: wrong answer"; exit 1; }
+
+say "make test (the phase load test against the containers)"
+make test
+
+say "docker logs server1 must hold pino JSON request lines with request ids"
+server1_logs=$(docker logs server1 2>&1)
+lines=$(printf '%s\n' "$server1_logs" | grep '"msg":"request completed"' | grep -c '"reqId":"' || true)
+say "docker logs server1: $lines request lines with request ids, for example:"
+printf '%s\n' "$server1_logs" | grep '"msg":"request completed"' | grep -m1 '"url":"/is_prime' || true
+[ "$lines" -gt 0 ] || { echo "docker-e2e: FAILED: no request lines in docker logs server1"; exit 1; }
+
+say "the production images hold no dev dependencies"
+for image in distcalc-balancer distcalc-server; do
+  docker run --rm --entrypoint sh "$image" -c 'test ! -e node_modules/typescript && test ! -e node_modules/tsx && test ! -e node_modules/vitest' ||
+    { echo "docker-e2e: FAILED: $image holds dev dependencies"; exit 1; }
+  user=$(docker inspect --format '{{.Config.User}}' "$image")
+  [ -n "$user" ] && [ "$user" != root ] && [ "$user" != 0 ] || { echo "docker-e2e: FAILED: $image runs as root"; exit 1; }
+done
+
+say "image sizes"
+docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(distcalc-|${BASE_IMAGE%%:*}:)" || true
+say "passed"
