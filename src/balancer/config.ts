@@ -23,7 +23,7 @@ export interface BalancerConfig {
   queueTimeoutMs: number;
   selection: SelectionName;
   forgetAfterMs: number;
-  /** Hosts (names or IP ranges in CIDR) that may register; empty: any. */
+  /** Hosts (names or IP ranges in CIDR) that may register; an empty list lets every host register. */
   allowedServerHosts: string[];
 }
 

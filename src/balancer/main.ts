@@ -18,7 +18,7 @@ server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });
   if (config.registrationToken === undefined && config.allowedServerHosts.length === 0) {
-    logger.warn('registration is open: any host that reaches this port can add or drain workers; set REGISTRATION_TOKEN or ALLOWED_SERVER_HOSTS');
+    logger.warn('registration is open: every host that reaches this port can add or drain workers; set REGISTRATION_TOKEN or ALLOWED_SERVER_HOSTS');
   }
   healthChecker.start();
 });

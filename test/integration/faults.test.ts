@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
-import { FAST, eventually, getJson, runLoad, sleep, startProcessStack, type ProcessStack, type ServerView } from '../support/processes.js';
+import { FAST, eventually, getJson, outageUnderLoad, runLoad, sleep, startProcessStack, type ProcessStack, type ServerView } from '../support/processes.js';
 
 let stack: ProcessStack | undefined;
 afterEach(async () => {
@@ -128,18 +128,11 @@ describe('worker under heavy load', () => {
 describe('a hung worker (SIGSTOP) with real processes', () => {
   it('when a worker is frozen while requests flow, then no client sees an error, it is taken out, and it is back after SIGCONT', async () => {
     stack = await startProcessStack(2, { REQUEST_TIMEOUT_MS: '300', HEALTH_CHECK_TIMEOUT_MS: '300' });
-    const { balancerUrl, workers } = stack;
-    const server2 = workers[1]!;
-    const stop = new AbortController();
-    const load = runLoad(balancerUrl, '/is_prime/524287', 4, stop.signal);
-    await sleep(300);
-    server2.signal('SIGSTOP');
-    const out = await eventually(async () => (await statusOf(balancerUrl, 'server2')) === 'inactive', 3_000);
-    server2.signal('SIGCONT');
-    const back = await eventually(async () => (await statusOf(balancerUrl, 'server2')) === 'active', 3_000);
-    await sleep(300);
-    stop.abort();
-    const result = await load;
+    const server2 = stack.workers[1]!;
+    const { out, back, load: result } = await outageUnderLoad(stack.balancerUrl, {
+      fault: () => server2.signal('SIGSTOP'),
+      heal: () => server2.signal('SIGCONT'),
+    });
     expect([out, back]).toEqual([true, true]);
     expect(result.errors).toEqual([]);
     expect([...result.statuses.keys()]).toEqual([200]);

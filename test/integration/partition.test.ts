@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
-import { FAST, eventually, getJson, runLoad, sleep, type ServerView } from '../support/processes.js';
+import { FAST, eventually, getJson, outageUnderLoad, type ServerView } from '../support/processes.js';
 import { createTestHost, netnsUnavailable, type TestHost } from '../support/netns.js';
 
 const unavailable = netnsUnavailable();
@@ -57,17 +57,7 @@ describe.skipIf(unavailable !== undefined)('network partition between the balanc
       (await getJson<{ servers: ServerView[] }>(`${balancerUrl}/servers`)).servers.find((s) => s.name === name)?.status;
     expect(await eventually(async () => (await statusOf('server2')) === 'active' && (await statusOf('server1')) === 'active', 5_000)).toBe(true);
 
-    const stop = new AbortController();
-    const load = runLoad(balancerUrl, '/is_prime/524287', 4, stop.signal);
-    await sleep(300);
-    host.cut();
-    const out = await eventually(async () => (await statusOf('server2')) === 'inactive', 3_000);
-    await sleep(500);
-    host.restore();
-    const back = await eventually(async () => (await statusOf('server2')) === 'active', 5_000);
-    await sleep(300);
-    stop.abort();
-    const result = await load;
+    const { out, back, load: result } = await outageUnderLoad(balancerUrl, { fault: host.cut, heal: host.restore, backWithinMs: 5_000 });
     expect([out, back]).toEqual([true, true]);
     expect(result.errors).toEqual([]);
     expect([...result.statuses.keys()]).toEqual([200]);

@@ -101,3 +101,33 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
   }
   return check();
 }
+
+export interface OutageRun {
+  /** Whether the balancer took the worker out, and put it back after `heal`. */
+  out: boolean;
+  back: boolean;
+  load: LoadResult;
+}
+
+/**
+ * Keeps four clients busy while `fault` hits server2, waits for the balancer to take it out,
+ * applies `heal`, waits for it to come back, and returns what the clients saw.
+ */
+export async function outageUnderLoad(
+  balancerUrl: string,
+  { fault, heal, backWithinMs = 3_000 }: { fault: () => void; heal: () => void; backWithinMs?: number },
+): Promise<OutageRun> {
+  const statusOf = async () =>
+    (await getJson<{ servers: ServerView[] }>(`${balancerUrl}/servers`)).servers.find((s) => s.name === 'server2')?.status;
+  const stop = new AbortController();
+  const load = runLoad(balancerUrl, '/is_prime/524287', 4, stop.signal);
+  await sleep(300);
+  fault();
+  const out = await eventually(async () => (await statusOf()) === 'inactive', 3_000);
+  await sleep(300);
+  heal();
+  const back = await eventually(async () => (await statusOf()) === 'active', backWithinMs);
+  await sleep(300);
+  stop.abort();
+  return { out, back, load: await load };
+}
