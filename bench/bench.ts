@@ -23,6 +23,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     'skip-mixed': { type: 'boolean', default: false },
     selection: { type: 'string', default: 'least_outstanding' },
+    // Heavy calculations each worker advertises (CAPACITY); default: its thread pool, one per core.
+    capacity: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -85,7 +87,7 @@ const stack = createLocalStack({
   workerPorts: PORTS.workers,
   logDir,
   direct: true,
-  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000', SELECTION: values.selection },
+  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000', SELECTION: values.selection, ...(values.capacity ? { CAPACITY: values.capacity } : {}) },
 });
 await stack.start();
 const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
@@ -169,7 +171,7 @@ try {
   const report = {
     date: new Date().toISOString(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by wrk, the balancer and both workers`,
-    settings: { seconds, rounds, connections, selection: values.selection, light: LIGHT, heavy: '2^1279-1' },
+    settings: { seconds, rounds, connections, selection: values.selection, capacity: values.capacity ?? 'thread pool size', light: LIGHT, heavy: '2^1279-1' },
     light: { ...results.light, ratio: { rps: ratio(results.light!.distcalc!.rps, results.light!.nginx!.rps), cpu: ratio(results.light!.distcalc!.cpuUsPerRequest, results.light!.nginx!.cpuUsPerRequest) } },
     heavy: {
       ...results.heavy,
