@@ -9,6 +9,7 @@ const WIDTH = 760;
 const HEIGHT = 300;
 const PAD = { left: 60, right: 20, top: 30, bottom: 40 };
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
+const MAX_POINTS = 3000;
 const EVENT_COLOURS: Record<PhaseEvent['kind'], string> = {
   stop: '#d62728',
   removed: '#ff9896',
@@ -99,9 +100,14 @@ export function latencyChart(
 ): string {
   const xMax = niceMax(Math.max(0.001, (endedAt - startedAt) / 1000));
   const yMax = niceMax(maxOf(records.map((r) => r.latencyMs), 1));
-  const a = axes(title, 'seconds since the phase started', 'latency (ms)', xMax, yMax);
+  const sampled = records.length > MAX_POINTS ? ` (a sample of ${MAX_POINTS} of ${records.length})` : '';
+  const a = axes(`${title}${sampled}`, 'seconds since the phase started', 'latency (ms)', xMax, yMax);
   const names = [...new Set(records.map((r) => (r.error === null ? (r.server ?? 'unknown') : 'failed')))].sort();
-  const points = records.map((r) => {
+  // Beyond a few thousand dots a scatter shows nothing more, only weighs more: keep an even
+  // sample of the successes, and every failure.
+  const step = Math.max(1, Math.ceil(records.length / MAX_POINTS));
+  const shown = step === 1 ? records : records.filter((r, i) => r.error !== null || i % step === 0);
+  const points = shown.map((r) => {
     const name = r.error === null ? (r.server ?? 'unknown') : 'failed';
     const cx = a.x((r.start - startedAt) / 1000).toFixed(1);
     const cy = a.y(r.latencyMs).toFixed(1);
