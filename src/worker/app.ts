@@ -18,7 +18,7 @@ export interface WorkerDeps {
   state: WorkState;
   isPrime?: (n: bigint) => Promise<boolean>;
   metrics?: WorkerMetrics;
-  /** Heavy calculations run at once (the thread pool's size); the rest wait their turn. */
+  /** Large checks run at once (the calculator's threads); the rest wait their turn here. */
   calculationSlots?: number;
   now?: () => number;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
 
 export interface WorkerConfig {
@@ -13,7 +14,10 @@ export interface WorkerConfig {
   shutdownTimeoutMs: number;
   maxDigits: number;
   logLevel: LogLevel;
-  /** Calculations it can run at once, told to the balancer so that it never sends more. */
+  /**
+   * Large checks it runs at once (its calculator's threads, one per core by default), told to
+   * the balancer so that it never sends more.
+   */
   capacity: number;
 }
 
@@ -35,8 +39,8 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
     maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: 100_000 }),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
-    // Large numbers run on libuv's thread pool, so that is how many can run at once.
-    capacity: read.int('CAPACITY', read.int('UV_THREADPOOL_SIZE', 4, { min: 1, max: 1024 }), { min: 1, max: 4096 }),
+    // More checks at once than cores only makes each one slower.
+    capacity: read.int('CAPACITY', availableParallelism(), { min: 1, max: 1024 }),
   };
   read.done();
   return config;

@@ -1,6 +1,5 @@
 import 'dotenv/config';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { closeServer } from '../shared/close-server.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
@@ -8,23 +7,25 @@ import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
 import { createAnnouncer, type Announcer } from './announce.js';
 import { createWorkerApp } from './app.js';
+import { createCalculator } from './calculator.js';
 import { createWorkerMetrics } from './metrics.js';
 import { loadWorkerConfig } from './config.js';
+import { isPrime, methodFor } from './primality.js';
 import { WorkState } from './work-state.js';
 
-// Large numbers are checked on libuv's thread pool: one thread per core, unless told otherwise.
-// Set before anything uses the pool (it starts on first use) and before the config reads it.
-process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism());
 const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
 const state = new WorkState();
+// Small numbers take microseconds on the event loop; large ones go to the calculator process.
+const calculator = createCalculator({ threads: config.capacity, logger });
 const app = createWorkerApp({
   name: config.name,
   maxDigits: config.maxDigits,
   logger,
   state,
   metrics: createWorkerMetrics(state),
-  calculationSlots: Number(process.env.UV_THREADPOOL_SIZE),
+  isPrime: (n) => (methodFor(n) === 'openssl' ? calculator.isPrime(n) : isPrime(n)),
+  calculationSlots: config.capacity,
 });
 const server = createHttpServer(app);
 
@@ -43,6 +44,7 @@ installShutdown({
     await announcer?.deregister();
     logger.info({ inFlight: state.inFlight }, 'draining');
     await closeServer(server);
+    await calculator.close();
   },
 });
 

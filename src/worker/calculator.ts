@@ -1,0 +1,130 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../shared/logger.js';
+import type { CalculatorReply, CalculatorRequest } from './calculator-protocol.js';
+
+/**
+ * Large primality checks, run in a child process at the lowest CPU priority.
+ *
+ * A check of a number like 2^1279-1 takes tens of milliseconds of pure CPU. Run on the worker's
+ * own thread pool, those threads compete as equals with its event loop (light answers, health
+ * checks) and with every other process on the machine, so a light request waits behind heavy
+ * work in the kernel's run queue: measured, that was most of the light requests' p99 under a
+ * mixed load (BENCHMARKS.md). In a process of its own, every thread at nice 19, and in its own
+ * session so that its autogroup can be lowered too, the calculations take only CPU time nothing
+ * else wants: a busy worker still answers light requests and health checks at once, and heavy
+ * throughput is unchanged when the machine has nothing else to do.
+ *
+ * The process starts at once (so that the first large check does not wait for it) and again,
+ * with the next large check, after it dies: its checks in flight fail with an error, and the
+ * balancer retries them elsewhere. It exits when the worker does,
+ * SIGKILL included: its IPC channel closes.
+ */
+export interface Calculator {
+  isPrime(n: bigint): Promise<boolean>;
+  /** The calculator process, if it is running (for tests and the start-up log). */
+  readonly pid: number | undefined;
+  /** Stops the process; checks still in flight fail. */
+  close(): Promise<void>;
+}
+
+export interface CalculatorOptions {
+  /** Checks it runs at once: the size of its thread pool. */
+  threads: number;
+  logger: Logger;
+}
+
+const fromSources = import.meta.url.endsWith('.ts');
+const entry = fileURLToPath(new URL(`./calculator-process.${fromSources ? 'ts' : 'js'}`, import.meta.url));
+
+interface Running {
+  child: ChildProcess;
+  ready: Promise<void>;
+  pending: Map<number, { resolve: (prime: boolean) => void; reject: (err: Error) => void }>;
+}
+
+export function createCalculator({ threads, logger }: CalculatorOptions): Calculator {
+  let running: Running | undefined;
+  let closed = false;
+  let nextId = 1;
+
+  function start(): Running {
+    const child = fork(entry, [], {
+      // Its own session: a Ctrl-C to the worker's process group does not reach it (the worker
+      // stops it in order), and it gets an autogroup of its own to lower.
+      detached: true,
+      // Not the worker's own flags (an --inspect port, say); tsx when running from sources.
+      execArgv: fromSources ? ['--import', 'tsx'] : [],
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(threads) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const pending: Running['pending'] = new Map();
+    const self: Running = {
+      child,
+      pending,
+      ready: new Promise((resolve, reject) => {
+        child.on('message', (reply: CalculatorReply) => {
+          if ('ready' in reply) {
+            logger.info({ calculatorPid: child.pid, threads, lowestPriority: { threads: reply.threads, autogroup: reply.autogroup } }, 'calculator ready');
+            resolve();
+            return;
+          }
+          const waiter = pending.get(reply.id);
+          if (!waiter) return;
+          pending.delete(reply.id);
+          if ('error' in reply) waiter.reject(new Error(`calculation failed: ${reply.error}`));
+          else waiter.resolve(reply.prime);
+        });
+        let ended = false;
+        const gone = (why: string): void => {
+          if (ended) return;
+          ended = true;
+          if (running === self) running = undefined;
+          const err = new Error(`calculator ${why}`);
+          reject(err);
+          for (const waiter of pending.values()) waiter.reject(err);
+          pending.clear();
+          if (!closed) logger.error({ calculatorPid: child.pid, why }, 'calculator stopped; a new one starts with the next large check');
+        };
+        child.once('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
+        child.on('error', (err) => gone(`failed: ${err.message}`));
+      }),
+    };
+    // A failed start is reported to the checks that wait for it, not as an unhandled rejection.
+    self.ready.catch(() => {});
+    return self;
+  }
+
+  running = start();
+  return {
+    get pid() {
+      return running?.child.pid;
+    },
+
+    async isPrime(n) {
+      if (closed) throw new Error('calculator closed');
+      running ??= start();
+      const { child, ready, pending } = running;
+      await ready;
+      const id = nextId++;
+      if (!child.connected) throw new Error('calculator stopped');
+      return new Promise<boolean>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.send({ id, hex: n.toString(16) } satisfies CalculatorRequest, (err) => {
+          if (!err) return;
+          pending.delete(id);
+          reject(new Error(`calculator unreachable: ${err.message}`));
+        });
+      });
+    },
+
+    async close() {
+      closed = true;
+      const child = running?.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await exited;
+    },
+  };
+}

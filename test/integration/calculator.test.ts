@@ -1,0 +1,125 @@
+import { checkPrimeSync } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManagedProcess } from '../../scripts/lib/managed-process.js';
+import { createCalculator, type Calculator } from '../../src/worker/calculator.js';
+import { LOWEST_NICE } from '../../src/worker/priority.js';
+import { captureLogger } from '../support/logger.js';
+import { eventually, sleep } from '../support/processes.js';
+
+const linux = process.platform === 'linux';
+
+/** Nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+function niceOfThreads(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[16]);
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Three Mersenne primes, then 2^1279+1 (divisible by 3) and a product of two Mersenne primes. */
+const LARGE = [2n ** 521n - 1n, 2n ** 607n - 1n, 2n ** 1279n - 1n, 2n ** 1279n + 1n, (2n ** 89n - 1n) * (2n ** 107n - 1n)];
+
+let calculator: Calculator | undefined;
+const workers: ManagedProcess[] = [];
+afterEach(async () => {
+  await calculator?.close();
+  calculator = undefined;
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+});
+
+describe('calculator process', () => {
+  it('when asked about large numbers, then it answers exactly what OpenSSL answers in-process', async () => {
+    calculator = createCalculator({ threads: 2, logger: captureLogger().logger });
+    const answers = await Promise.all(LARGE.map((n) => calculator!.isPrime(n)));
+    expect(answers).toEqual(LARGE.map((n) => checkPrimeSync(n, { checks: 64 })));
+    expect(answers).toEqual([true, true, true, false, false]);
+  });
+
+  it.runIf(linux)('when running, then every one of its threads is at the lowest priority, and the worker keeps its own', async () => {
+    const { logger, records } = captureLogger();
+    calculator = createCalculator({ threads: 2, logger });
+    await calculator.isPrime(2n ** 521n - 1n);
+    const pid = calculator.pid!;
+    expect(niceOfThreads(pid).every((nice) => nice === LOWEST_NICE)).toBe(true);
+    expect(niceOfThreads(process.pid)).toContain(0);
+    expect(records.find((r) => r.msg === 'calculator ready')).toMatchObject({ calculatorPid: pid, threads: 2 });
+  });
+
+  it.runIf(linux)('when it is killed mid-calculation, then that check fails with a clear error and the next one starts a new calculator', async () => {
+    const { logger, records } = captureLogger();
+    calculator = createCalculator({ threads: 1, logger });
+    await calculator.isPrime(2n ** 127n - 1n);
+    const first = calculator.pid!;
+    const inFlight = calculator.isPrime(2n ** 3217n - 1n);
+    await sleep(50);
+    process.kill(first, 'SIGKILL');
+    await expect(inFlight).rejects.toThrow(/calculator exited \(SIGKILL\)/);
+    expect(records.some((r) => r.msg?.toString().startsWith('calculator stopped'))).toBe(true);
+
+    expect(await calculator.isPrime(2n ** 607n - 1n)).toBe(true);
+    expect(calculator.pid).not.toBe(first);
+  });
+
+  it('when closed, then its process exits and further checks are refused', async () => {
+    calculator = createCalculator({ threads: 1, logger: captureLogger().logger });
+    await calculator.isPrime(2n ** 127n - 1n);
+    const pid = calculator.pid!;
+    await calculator.close();
+    expect(alive(pid)).toBe(false);
+    await expect(calculator.isPrime(2n ** 127n - 1n)).rejects.toThrow('calculator closed');
+  });
+});
+
+describe('worker with its calculator', () => {
+  async function startWorker(): Promise<{ worker: ManagedProcess; url: string; calculatorPid: number }> {
+    // No balancer: the worker keeps retrying its announcement, which does not matter here.
+    const worker = new ManagedProcess({ name: 'server1', program: 'worker', env: { HOST: '127.0.0.1', PORT: '0', CAPACITY: '2', BALANCER_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'info' } });
+    workers.push(worker);
+    const port = await worker.start();
+    const ready = await worker.waitForLog((r) => r.msg === 'calculator ready');
+    return { worker, url: `http://127.0.0.1:${port}`, calculatorPid: Number(ready.calculatorPid) };
+  }
+
+  it('when it is busy with more large checks than it has threads, then health checks and small numbers are still answered at once', async () => {
+    const { url } = await startWorker();
+    const heavy = Array.from({ length: 6 }, () => fetch(`${url}/is_prime/${2n ** 2203n - 1n}`));
+    await sleep(100);
+    const slowest = { health: 0, light: 0 };
+    for (let i = 0; i < 10; i++) {
+      for (const [kind, path] of [['health', '/health_check'], ['light', '/is_prime/524287']] as const) {
+        const started = performance.now();
+        const res = await fetch(`${url}${path}`);
+        expect(res.status).toBe(200);
+        slowest[kind] = Math.max(slowest[kind], performance.now() - started);
+      }
+    }
+    // One check of 2^2203-1 takes about half a second here; waiting behind one would show.
+    expect(slowest.health).toBeLessThan(250);
+    expect(slowest.light).toBeLessThan(250);
+    const answers = await Promise.all(heavy.map(async (r) => ((await (await r).json()) as { is_prime: boolean }).is_prime));
+    expect(answers).toEqual(Array(6).fill(true));
+  });
+
+  it.runIf(linux)('when the worker is killed with SIGKILL, then its calculator does not outlive it', async () => {
+    const { worker, calculatorPid } = await startWorker();
+    expect(alive(calculatorPid)).toBe(true);
+    await worker.stop('SIGKILL');
+    expect(await eventually(async () => !alive(calculatorPid), 3_000)).toBe(true);
+  });
+
+  it('when the worker stops with SIGTERM, then its calculator stops with it', async () => {
+    const { worker, calculatorPid } = await startWorker();
+    await worker.stop('SIGTERM');
+    expect(await eventually(async () => !alive(calculatorPid), 3_000)).toBe(true);
+  });
+});
