@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
+import { collectProcessMetrics } from '../shared/process-metrics.js';
 import type { Registry } from './registry.js';
 
 export interface BalancerMetrics {
@@ -18,7 +19,7 @@ export function createMetrics(
   { defaults = true, queueDepth = () => 0 }: { defaults?: boolean; queueDepth?: () => number } = {},
 ): BalancerMetrics {
   const registry = new MetricsRegistry();
-  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'distcalc_balancer_' });
+  if (defaults) collectProcessMetrics(registry, 'distcalc_balancer_');
 
   const requests = new Counter({
     name: 'distcalc_requests_total',

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../shared/process-metrics.js';
 import type { PrimalityMethod } from './primality.js';
 import type { WorkState } from './work-state.js';
 
@@ -11,7 +12,7 @@ export interface WorkerMetrics {
 /** Prometheus metrics for a worker, on a registry of its own. */
 export function createWorkerMetrics(state: WorkState, { defaults = true } = {}): WorkerMetrics {
   const registry = new Registry();
-  if (defaults) collectDefaultMetrics({ register: registry, prefix: 'distcalc_worker_' });
+  if (defaults) collectProcessMetrics(registry, 'distcalc_worker_');
   const calculations = new Histogram({
     name: 'distcalc_worker_calculation_seconds',
     help: 'Time to decide primality, by method (trial_division, miller_rabin_64, openssl)',
