@@ -185,7 +185,7 @@ try {
   const report = {
     date: new Date().toISOString(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by wrk, the balancer and both workers`,
-    settings: { seconds, rounds, connections, selection: values.selection, capacity: values.capacity ?? 'thread pool size', light: LIGHT, heavy: '2^1279-1' },
+    settings: { seconds, rounds, connections, selection: values.selection, capacity: values.capacity ?? 'one per core (the calculator threads)', light: LIGHT, heavy: '2^1279-1' },
     light: { ...results.light, ratio: { rps: ratio(results.light!.distcalc!.rps, results.light!.nginx!.rps), cpu: ratio(results.light!.distcalc!.cpuUsPerRequest, results.light!.nginx!.cpuUsPerRequest) } },
     heavy: {
       ...results.heavy,
