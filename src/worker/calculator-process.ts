@@ -8,8 +8,14 @@ import { OPENSSL_ROUNDS } from './primality.js';
 import { lowerOwnPriority } from './priority.js';
 import type { CalculatorReply, CalculatorRequest } from './calculator-protocol.js';
 
-const send = process.send?.bind(process);
-if (!send) throw new Error('the calculator runs as a child of a worker, with an IPC channel');
+if (!process.send) throw new Error('the calculator runs as a child of a worker, with an IPC channel');
+// The worker is gone (even by SIGKILL), or closed us: nothing is left to answer to. Not
+// process.exit(), which waits for a running OpenSSL check to finish (libuv joins its threads at
+// exit); there is nothing to flush. Registered first, so that nothing is sent on a closed channel.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+const send = (reply: CalculatorReply): void => {
+  if (process.connected) process.send?.(reply);
+};
 
 // Its thread pool (sized by the worker through UV_THREADPOOL_SIZE) starts on first use: start
 // it now, so that lowering the priority of every thread reaches the pool's threads too.
@@ -17,11 +23,11 @@ await new Promise<void>((resolve) => checkPrime(3n, () => resolve()));
 const priority = lowerOwnPriority();
 
 process.on('message', ({ id, hex }: CalculatorRequest) => {
-  checkPrime(BigInt(`0x${hex}`), { checks: OPENSSL_ROUNDS }, (err, prime) => {
-    const reply: CalculatorReply = err ? { id, error: err.message } : { id, prime };
-    send(reply);
-  });
+  try {
+    checkPrime(BigInt(`0x${hex}`), { checks: OPENSSL_ROUNDS }, (err, prime) => send(err ? { id, error: err.message } : { id, prime }));
+  } catch (err) {
+    // A malformed request fails alone, not every check in flight with this process.
+    send({ id, error: err instanceof Error ? err.message : String(err) });
+  }
 });
-// The worker is gone (even by SIGKILL): nothing is left to answer to.
-process.on('disconnect', () => process.exit(0));
-send({ ready: true, ...priority } satisfies CalculatorReply);
+send({ ready: true, ...priority });

@@ -43,17 +43,24 @@ interface Running {
   pending: Map<number, { resolve: (prime: boolean) => void; reject: (err: Error) => void }>;
 }
 
+/** After a calculator died before it was ready, no new one is started for this long. */
+const RESTART_PAUSE_MS = 1_000;
+
 export function createCalculator({ threads, logger }: CalculatorOptions): Calculator {
   let running: Running | undefined;
   let closed = false;
   let nextId = 1;
+  // When the process cannot start at all, checks fail at once for a moment instead of each
+  // starting (and paying for) another process that will not start either.
+  let restartAfter = 0;
+  let closing: Promise<void> | undefined;
 
   function start(): Running {
     const child = fork(entry, [], {
       // Its own session: a Ctrl-C to the worker's process group does not reach it (the worker
       // stops it in order), and it gets an autogroup of its own to lower.
       detached: true,
-      // Not the worker's own flags (an --inspect port, say); tsx when running from sources.
+      // Not the worker's command-line flags (an --inspect port, say); tsx when running from sources.
       execArgv: fromSources ? ['--import', 'tsx'] : [],
       env: { ...process.env, UV_THREADPOOL_SIZE: String(threads) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -66,6 +73,7 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
         child.on('message', (reply: CalculatorReply) => {
           if ('ready' in reply) {
             logger.info({ calculatorPid: child.pid, threads, lowestPriority: { threads: reply.threads, autogroup: reply.autogroup } }, 'calculator ready');
+            isReady = true;
             resolve();
             return;
           }
@@ -76,10 +84,12 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
           else waiter.resolve(reply.prime);
         });
         let ended = false;
+        let isReady = false;
         const gone = (why: string): void => {
           if (ended) return;
           ended = true;
           if (running === self) running = undefined;
+          if (!isReady) restartAfter = Date.now() + RESTART_PAUSE_MS;
           const err = new Error(`calculator ${why}`);
           reject(err);
           for (const waiter of pending.values()) waiter.reject(err);
@@ -87,7 +97,10 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
           if (!closed) logger.error({ calculatorPid: child.pid, why }, 'calculator stopped; a new one starts with the next large check');
         };
         child.once('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
-        child.on('error', (err) => gone(`failed: ${err.message}`));
+        // An error from a process that still runs (a send racing a disconnect) is not its death.
+        child.on('error', (err) => {
+          if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) gone(`failed: ${err.message}`);
+        });
       }),
     };
     // A failed start is reported to the checks that wait for it, not as an unhandled rejection.
@@ -103,6 +116,7 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
 
     async isPrime(n) {
       if (closed) throw new Error('calculator closed');
+      if (!running && Date.now() < restartAfter) throw new Error('calculator failed to start; retrying shortly');
       running ??= start();
       const { child, ready, pending } = running;
       await ready;
@@ -118,13 +132,16 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
       });
     },
 
-    async close() {
+    close() {
       closed = true;
       const child = running?.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.disconnect();
-      await exited;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      // Called twice, the second call waits for the same exit.
+      closing ??= new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        if (child.connected) child.disconnect();
+      });
+      return closing;
     },
   };
 }
