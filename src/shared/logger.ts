@@ -12,21 +12,36 @@ export interface RootLogger {
   close(): Promise<void>;
 }
 
-/** Lines are written in batches of about this many bytes, or after FLUSH_MS at the latest. */
-const BATCH_BYTES = 4096;
+/** Lines are written in batches of about this many characters, or after FLUSH_MS at the latest. */
+const BATCH_CHARS = 16 * 1024;
 const FLUSH_MS = 100;
 
 /**
- * The root logger of a program: NDJSON on stdout, written asynchronously (sonic-boom) in
+ * The root logger of a program: NDJSON on stdout (or `dest`, a file), written asynchronously (sonic-boom) in
  * batches, so that a request never waits on a write(2) and a busy balancer makes one write per
  * few dozen lines instead of one per line (a measured share of its CPU per request). Nothing
  * waits longer than FLUSH_MS to appear. On a planned exit, `close()` drains the buffer first,
  * in order (exiting with a write in flight prints the last lines out of order, seen here). A
  * crash may lose the last FLUSH_MS of lines.
+ *
+ * The batch is put together here rather than by sonic-boom's `minLength`: sonic-boom measures
+ * the UTF-8 length of its whole pending buffer on every write, so each line cost a copy and a
+ * scan of up to 16 kB (measured: about a fifth of the balancer's CPU per request). pino's own
+ * lines go through the same batch, so every line stays in order.
  */
-export function createLogger(name: string, level: LogLevel): RootLogger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
-  const flusher = setInterval(() => destination.flush(), FLUSH_MS);
+export function createLogger(name: string, level: LogLevel, { dest = 1 }: { dest?: number | string } = {}): RootLogger {
+  const destination = pino.destination({ dest, sync: false });
+  let batch = '';
+  const flush = (): void => {
+    if (batch === '') return;
+    destination.write(batch);
+    batch = '';
+  };
+  const writeLine = (line: string): void => {
+    batch += line;
+    if (batch.length >= BATCH_CHARS) flush();
+  };
+  const flusher = setInterval(flush, FLUSH_MS);
   flusher.unref();
   const logger = pino(
     {
@@ -37,13 +52,14 @@ export function createLogger(name: string, level: LogLevel): RootLogger {
       formatters: { level: (label) => ({ level: label }) },
       redact: ['req.headers.authorization'],
     },
-    destination,
+    { write: writeLine },
   );
   return {
     logger,
-    writeLine: (line) => void destination.write(line),
+    writeLine,
     async close() {
       clearInterval(flusher);
+      flush();
       const closed = once(destination, 'close');
       destination.end();
       await closed;
