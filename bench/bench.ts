@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalStack } from '../scripts/lib/local-stack.js';
 import { projectRoot } from '../scripts/lib/managed-process.js';
-import { runPhase } from '../scripts/load-test/run-phase.js';
+import { runPhase, type PhaseRun } from '../scripts/load-test/run-phase.js';
 import { percentile } from '../scripts/load-test/stats.js';
 import { cpuSeconds, ensureProgram, startNginx, wrk, type WrkResult } from './tools.js';
 import { barChart } from './chart.js';
@@ -71,6 +71,11 @@ async function measure(url: string, pids: () => number[], secs: number): Promise
   return { ...result, cpuUsPerRequest: Math.round(((after - before) * 1e6) / Math.max(1, result.requests)) };
 }
 
+/** The targets in turn, the order reversed every other round: no target always goes first. */
+function inTurn<T>(entries: T[], round: number): T[] {
+  return round % 2 === 0 ? entries : [...entries].reverse();
+}
+
 function summary(runs: Measured[]) {
   return {
     rps: Math.round(median(runs.map((r) => r.rps))),
@@ -111,7 +116,7 @@ try {
   ] as const) {
     const runs: Record<string, Measured[]> = { distcalc: [], nginx: [] };
     for (let round = 0; round < rounds; round++) {
-      for (const [name, t] of Object.entries(targets)) {
+      for (const [name, t] of inTurn(Object.entries(targets), round)) {
         const m = await measure(`${t.url}${path}`, t.pids, secs);
         runs[name]!.push(m);
         console.log(`  ${workload} round ${round + 1} ${name.padEnd(8)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50ms} ms  p99 ${m.p99ms} ms  errors ${m.errors}  CPU ${m.cpuUsPerRequest} µs/req`);
@@ -139,19 +144,37 @@ try {
     // Most requests light, one in ten heavy, from the same users: per-class latency needs our
     // own generator (wrk reports one distribution), the same one for every target.
     const paths = [...Array.from({ length: 9 }, () => LIGHT), HEAVY];
-    const mixedTargets = { ...targets, 'nginx least_conn': { url: `http://127.0.0.1:${PORTS.leastConn}`, pids: nginx.pids } };
-    const mixedRun = (url: string, ms: number) => runPhase({ phase: 1, baseUrl: url, paths, users: connections, requestsPerUser: 1, minDurationMs: ms, timeoutMs: 30_000, threads: 1 });
+    const mixedRun = (url: string, ms: number, users = connections) =>
+      runPhase({ phase: 1, baseUrl: url, paths, users, requestsPerUser: 1, minDurationMs: ms, timeoutMs: 30_000, threads: 1 });
+    // The floor: the same users split between the two workers, no proxy in between. Whatever
+    // latency this has comes from the machine (generator, workers, kernel), not from a proxy.
+    const noProxy = async (ms: number): Promise<PhaseRun> => {
+      const parts = await Promise.all(
+        stack.workers.map((w, i) => mixedRun(`http://127.0.0.1:${w.port}`, ms, Math.floor(connections / 2) + (i < connections % 2 ? 1 : 0))),
+      );
+      return {
+        records: parts.flatMap((p) => p.records),
+        startedAt: Math.min(...parts.map((p) => p.startedAt)),
+        endedAt: Math.max(...parts.map((p) => p.endedAt)),
+      };
+    };
+    const mixedTargets: Record<string, (ms: number) => Promise<PhaseRun>> = {
+      distcalc: (ms) => mixedRun(targets.distcalc.url, ms),
+      nginx: (ms) => mixedRun(targets.nginx.url, ms),
+      'nginx least_conn': (ms) => mixedRun(`http://127.0.0.1:${PORTS.leastConn}`, ms),
+      'no proxy': noProxy,
+    };
     // The heavy path (queueing, long waits) is not warmed by the light runs: one unmeasured
     // mixed run each first, so that no target's first round pays for JIT compilation.
-    for (const t of Object.values(mixedTargets)) {
+    for (const run of Object.values(mixedTargets)) {
       await workersIdle();
-      await mixedRun(t.url, 4_000);
+      await run(4_000);
     }
     const runs: Record<string, MixedRun[]> = {};
     for (let round = 0; round < rounds; round++) {
-      for (const [name, t] of Object.entries(mixedTargets)) {
+      for (const [name, mixedRunOf] of inTurn(Object.entries(mixedTargets), round)) {
         await workersIdle();
-        const run = await mixedRun(t.url, (seconds + MIXED_SETTLE_S) * 1000);
+        const run = await mixedRunOf((seconds + MIXED_SETTLE_S) * 1000);
         // The first second (50 new connections and a generator thread starting) is not the
         // steady state being compared: left out of latency and throughput alike.
         const from = run.startedAt + MIXED_SETTLE_S * 1000;
