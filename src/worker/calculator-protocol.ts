@@ -10,7 +10,9 @@ export interface CalculatorRequest {
 export interface PriorityReport {
   /** Threads now at the lowest priority. */
   threads: number;
-  /** Whether its own autogroup (its share of the CPU against other sessions) was lowered too. */
+  /** Whether it joined the idle CPU cgroup (runs only when nothing else wants the CPU). */
+  idleGroup: boolean;
+  /** Whether, instead, its own autogroup (its share of the CPU against other sessions) was lowered. */
   autogroup: boolean;
 }
 

@@ -10,9 +10,9 @@ import type { CalculatorReply, CalculatorRequest } from './calculator-protocol.j
  * own thread pool, those threads compete as equals with its event loop (light answers, health
  * checks) and with every other process on the machine, so a light request waits behind heavy
  * work in the kernel's run queue: measured, that was most of the light requests' p99 under a
- * mixed load (BENCHMARKS.md). In a process of its own, every thread at nice 19, and in its own
- * session so that its autogroup can be lowered too, the calculations take only CPU time nothing
- * else wants: a busy worker still answers light requests and health checks at once, and heavy
+ * mixed load (BENCHMARKS.md). In a process of its own, every thread at nice 19, and in an idle
+ * CPU cgroup or at least a lowered autogroup of its own session (priority.ts), the calculations
+ * take only CPU time nothing else wants: a busy worker still answers light requests and health checks at once, and heavy
  * throughput is unchanged when the machine has nothing else to do.
  *
  * The process starts at once (so that the first large check does not wait for it) and again,
@@ -72,7 +72,7 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
       ready: new Promise((resolve, reject) => {
         child.on('message', (reply: CalculatorReply) => {
           if ('ready' in reply) {
-            logger.info({ calculatorPid: child.pid, threads, lowestPriority: { threads: reply.threads, autogroup: reply.autogroup } }, 'calculator ready');
+            logger.info({ calculatorPid: child.pid, threads, lowestPriority: { threads: reply.threads, idleGroup: reply.idleGroup, autogroup: reply.autogroup } }, 'calculator ready');
             isReady = true;
             resolve();
             return;

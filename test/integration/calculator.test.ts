@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
 import { createCalculator, type Calculator } from '../../src/worker/calculator.js';
-import { LOWEST_NICE } from '../../src/worker/priority.js';
+import { IDLE_CPU_GROUP, LOWEST_NICE, cgroupVersion, cpuCgroupPath, cpuControllerMount } from '../../src/worker/priority.js';
 import { captureLogger } from '../support/logger.js';
 import { eventually, sleep } from '../support/processes.js';
 
@@ -59,6 +59,27 @@ describe('calculator process', () => {
     expect(niceOfThreads(pid).every((nice) => nice === LOWEST_NICE)).toBe(true);
     expect(niceOfThreads(process.pid)).toContain(0);
     expect(records.find((r) => r.msg === 'calculator ready')).toMatchObject({ calculatorPid: pid, threads: 2 });
+  });
+
+  it.runIf(linux)('when the worker runs as root outside any container, then its calculator runs in the idle CPU cgroup; otherwise it stays where the worker is', async () => {
+    const { logger, records } = captureLogger();
+    calculator = createCalculator({ threads: 1, logger });
+    await calculator.isPrime(2n ** 127n - 1n);
+    const own = readFileSync('/proc/self/cgroup', 'utf8');
+    const mount = cpuControllerMount(readFileSync('/proc/self/mountinfo', 'utf8'), cgroupVersion(own));
+    const mayMove = process.getuid?.() === 0 && cpuCgroupPath(own) === '/' && mount !== undefined;
+    const ready = records.find((r) => r.msg === 'calculator ready') as { lowestPriority: { idleGroup: boolean; autogroup: boolean } };
+    const where = cpuCgroupPath(readFileSync(`/proc/${calculator.pid!}/cgroup`, 'utf8'));
+    if (mayMove) {
+      expect(ready.lowestPriority).toMatchObject({ idleGroup: true, autogroup: false });
+      expect(where).toBe(`/${IDLE_CPU_GROUP}`);
+      expect(readFileSync(`${mount}/${IDLE_CPU_GROUP}/cpu.idle`, 'utf8').trim()).toBe('1');
+    } else {
+      expect(ready.lowestPriority.idleGroup).toBe(false);
+      expect(where).toBe(cpuCgroupPath(own));
+    }
+    // The worker itself keeps its place and its full share.
+    expect(cpuCgroupPath(readFileSync('/proc/self/cgroup', 'utf8'))).toBe(cpuCgroupPath(own));
   });
 
   it.runIf(linux)('when it is killed mid-calculation, then that check fails with a clear error and the next one starts a new calculator', async () => {
