@@ -23,8 +23,10 @@ export const IDLE_CPU_GROUP = 'distcalc-calculators';
  * took the light requests' p99 behind our balancer from 7–8 ms to 4–5 ms (BENCHMARKS.md).
  * Otherwise, when this process leads its own session, its autogroup is lowered to nice 19. It
  * never leaves a cgroup other than the root one: inside a container or a systemd unit, that
- * cgroup's limits and weight are the deployment's to set. Elsewhere it does what the OS
- * allows; never throws.
+ * cgroup's limits and weight are the deployment's to set (a container with a cgroup namespace
+ * sees its own cgroup as the root: the idle group is then made inside it, where its limits still
+ * apply, if its cgroup file system is writable at all). Elsewhere it does what the OS allows;
+ * never throws.
  */
 export function lowerOwnPriority(): PriorityReport {
   let threads = 0;
@@ -50,12 +52,16 @@ export function lowerOwnPriority(): PriorityReport {
 /** Moves this process (every thread) into the shared idle CPU cgroup; false if it cannot. */
 function joinIdleCpuGroup(): boolean {
   try {
-    const mount = cpuControllerMount(readFileSync('/proc/self/mountinfo', 'utf8'), cgroupVersion(readFileSync('/proc/self/cgroup', 'utf8')));
+    const version = cgroupVersion(readFileSync('/proc/self/cgroup', 'utf8'));
+    const mount = cpuControllerMount(readFileSync('/proc/self/mountinfo', 'utf8'), version);
     if (!mount) return false;
+    // cgroup v2 gives a child the cpu controller only if the parent hands it down; without it
+    // the group would have no cpu.idle, so none is made.
+    if (version === 2 && !readFileSync(join(mount, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu')) return false;
     const dir = join(mount, IDLE_CPU_GROUP);
     mkdirSync(dir, { recursive: true });
-    // No cpu.idle: a kernel before 5.15, or cgroup v2 without the cpu controller enabled below
-    // the root. Idle first, then move: the process never sits in a group of full weight.
+    // No cpu.idle: a kernel before 5.15. Idle first, then move: the process never sits in a
+    // group of full weight.
     if (!existsSync(join(dir, 'cpu.idle'))) return false;
     writeFileSync(join(dir, 'cpu.idle'), '1');
     writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
