@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { PriorityReport } from './calculator-protocol.js';
@@ -6,7 +6,7 @@ import type { PriorityReport } from './calculator-protocol.js';
 /** The lowest CPU priority (highest nice value) on Linux and macOS. */
 export const LOWEST_NICE = 19;
 
-/** The idle CPU cgroup every calculator on the machine joins, a child of the root one. */
+/** The idle CPU cgroup every calculator on the machine joins: a child of the root one (or of the container's, in a cgroup namespace). */
 export const IDLE_CPU_GROUP = 'distcalc-calculators';
 
 /**
@@ -45,28 +45,63 @@ export function lowerOwnPriority(): PriorityReport {
     }
   }
   const inRoot = inRootCpuGroup();
-  const idleGroup = inRoot && joinIdleCpuGroup();
+  const idleGroup = joinIdleCpuGroup();
   return { threads, idleGroup, autogroup: !idleGroup && inRoot && leadsOwnSession() && lowerAutogroup() };
+}
+
+/** What the decision where to put the idle group reads from the system. */
+export interface CgroupView {
+  /** /proc/self/cgroup */
+  procCgroup: string;
+  /** /proc/self/mountinfo */
+  mountinfo: string;
+  /** cgroup.subtree_control of a cgroup v2 directory (its enabled controllers for children). */
+  subtreeControl(dir: string): string;
+}
+
+/**
+ * The directory of the idle group, or undefined where the process must stay where it is: not
+ * in the root CPU cgroup (a systemd unit, a container without a cgroup namespace: leaving would
+ * escape its limits), no cpu controller mounted with its root visible, or cgroup v2 that does
+ * not hand the cpu controller down to children (the group would have no cpu.idle).
+ */
+export function idleGroupDir({ procCgroup, mountinfo, subtreeControl }: CgroupView): string | undefined {
+  if (cpuCgroupPath(procCgroup) !== '/') return undefined;
+  const version = cgroupVersion(procCgroup);
+  const mount = cpuControllerMount(mountinfo, version);
+  if (!mount) return undefined;
+  if (version === 2 && !subtreeControl(mount).split(/\s+/).includes('cpu')) return undefined;
+  return join(mount, IDLE_CPU_GROUP);
 }
 
 /** Moves this process (every thread) into the shared idle CPU cgroup; false if it cannot. */
 function joinIdleCpuGroup(): boolean {
+  let dir: string | undefined;
+  let made = false;
   try {
-    const version = cgroupVersion(readFileSync('/proc/self/cgroup', 'utf8'));
-    const mount = cpuControllerMount(readFileSync('/proc/self/mountinfo', 'utf8'), version);
-    if (!mount) return false;
-    // cgroup v2 gives a child the cpu controller only if the parent hands it down; without it
-    // the group would have no cpu.idle, so none is made.
-    if (version === 2 && !readFileSync(join(mount, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu')) return false;
-    const dir = join(mount, IDLE_CPU_GROUP);
-    mkdirSync(dir, { recursive: true });
+    dir = idleGroupDir({
+      procCgroup: readFileSync('/proc/self/cgroup', 'utf8'),
+      mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
+      subtreeControl: (mount) => readFileSync(join(mount, 'cgroup.subtree_control'), 'utf8'),
+    });
+    if (!dir) return false;
+    made = mkdirSync(dir, { recursive: true }) !== undefined;
     // No cpu.idle: a kernel before 5.15. Idle first, then move: the process never sits in a
-    // group of full weight.
-    if (!existsSync(join(dir, 'cpu.idle'))) return false;
-    writeFileSync(join(dir, 'cpu.idle'), '1');
+    // group of full weight. A group made idle beforehand (by an administrator, for a worker
+    // that is not root) is left as it is.
+    if (!existsSync(join(dir, 'cpu.idle'))) throw new Error('no cpu.idle');
+    if (readFileSync(join(dir, 'cpu.idle'), 'utf8').trim() !== '1') writeFileSync(join(dir, 'cpu.idle'), '1');
     writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
     return true;
   } catch {
+    // Leave nothing behind that this call made and could not use (EBUSY: others use it).
+    if (dir && made) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // In use by another calculator, or already gone.
+      }
+    }
     return false;
   }
 }
@@ -110,7 +145,7 @@ function lowerAutogroup(): boolean {
   return false;
 }
 
-/** Autogroups only apply to processes in the root CPU cgroup (not inside a container, say), and only from there is the idle group joined. */
+/** Autogroups only apply to processes in the root CPU cgroup (not inside a container without a cgroup namespace, say). */
 function inRootCpuGroup(): boolean {
   try {
     return cpuCgroupPath(readFileSync('/proc/self/cgroup', 'utf8')) === '/';
