@@ -12,8 +12,8 @@ import type { CalculatorReply, CalculatorRequest } from './calculator-protocol.j
  * work in the kernel's run queue: measured, that was most of the light requests' p99 under a
  * mixed load (BENCHMARKS.md). In a process of its own, every thread at nice 19, and in an idle
  * CPU cgroup or at least a lowered autogroup of its own session (priority.ts), the calculations
- * take only CPU time nothing else wants: a busy worker still answers light requests and health checks at once, and heavy
- * throughput is unchanged when the machine has nothing else to do.
+ * take only CPU time nothing else wants: a busy worker still answers light requests and health
+ * checks at once, and heavy throughput is unchanged when the machine has nothing else to do.
  *
  * The process starts at once (so that the first large check does not wait for it) and again,
  * with the next large check, after it dies: its checks in flight fail with an error, and the
