@@ -3,6 +3,7 @@
  * machine, in one run, as ratios. See BENCHMARKS.md for what it measures and the last result.
  *
  *   npm run bench -- --seconds 8 --rounds 3 --mixed-rounds 7
+ *   npm run bench -- --minimal-proxies      (two bare Node.js proxies join the mixed workload)
  */
 import { checkPrimeSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { createLocalStack } from '../scripts/lib/local-stack.js';
 import { projectRoot } from '../scripts/lib/managed-process.js';
 import { runPhase, type PhaseRun } from '../scripts/load-test/run-phase.js';
 import { percentile } from '../scripts/load-test/stats.js';
-import { cpuSeconds, ensureProgram, startNginx, wrk, type WrkResult } from './tools.js';
+import { cpuSeconds, ensureProgram, startMinimalProxy, startNginx, wrk, type MinimalProxyRef, type WrkResult } from './tools.js';
 import { barChart } from './chart.js';
 
 const { values } = parseArgs({
@@ -29,6 +30,9 @@ const { values } = parseArgs({
     selection: { type: 'string', default: 'least_outstanding' },
     // Heavy calculations each worker advertises (CAPACITY); default: its thread pool, one per core.
     capacity: { type: 'string' },
+    // Two bare Node.js proxies (bench/minimal-proxy.ts) join the mixed workload: how close to
+    // nginx Node gets with nothing of ours on the path.
+    'minimal-proxies': { type: 'boolean', default: false },
   },
 });
 /** A whole number of at least 1, or the run stops here, before anything was measured. */
@@ -55,7 +59,7 @@ const HEAVY_N = 2n ** 1279n - 1n;
 const HEAVY = `/is_prime/${HEAVY_N}`;
 /** Seconds at the start of each mixed run that are not measured (see below). */
 const MIXED_SETTLE_S = 1;
-const PORTS = { balancer: 9200, workers: [9201, 9202], roundRobin: 9300, leastConn: 9301 };
+const PORTS = { balancer: 9200, workers: [9201, 9202], roundRobin: 9300, leastConn: 9301, minimalRaw: 9400, minimalUndici: 9401 };
 
 ensureProgram('nginx', 'nginx-light');
 ensureProgram('wrk', 'wrk');
@@ -117,6 +121,13 @@ const stack = createLocalStack({
 });
 await stack.start();
 const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
+const workerAddresses = stack.workers.map((w) => `127.0.0.1:${w.port}`);
+const minimal: Record<string, MinimalProxyRef> = values['minimal-proxies']
+  ? {
+      'minimal Node (raw)': await startMinimalProxy(PORTS.minimalRaw, 'raw', workerAddresses),
+      'minimal Node (undici)': await startMinimalProxy(PORTS.minimalUndici, 'undici', workerAddresses),
+    }
+  : {};
 const ours = () => [stack.balancer.pid!];
 const targets = {
   distcalc: { url: `http://127.0.0.1:${PORTS.balancer}`, pids: ours },
@@ -157,6 +168,8 @@ try {
     lightP99ms: number;
     rps: number;
     failed: number;
+    /** The proxy's CPU over the whole run ÷ its requests, light and heavy (0 without a proxy). */
+    proxyCpuUsPerRequest: number;
   }
   interface MixedSummary extends MixedRun {
     /** Each round's own light p99, to show how far a single run can be trusted. */
@@ -185,15 +198,17 @@ try {
         endedAt: Math.max(...parts.map((p) => p.endedAt)),
       };
     };
-    const mixedTargets: Record<string, (ms: number) => Promise<PhaseRun>> = {
-      distcalc: (ms) => mixedRun(targets.distcalc.url, ms),
-      nginx: (ms) => mixedRun(targets.nginx.url, ms),
-      'nginx least_conn': (ms) => mixedRun(`http://127.0.0.1:${PORTS.leastConn}`, ms),
-      'no proxy': noProxy,
+    // Each with the processes whose CPU is the proxy's (none for no proxy).
+    const mixedTargets: Record<string, { run: (ms: number) => Promise<PhaseRun>; pids: () => number[] }> = {
+      distcalc: { run: (ms) => mixedRun(targets.distcalc.url, ms), pids: ours },
+      nginx: { run: (ms) => mixedRun(targets.nginx.url, ms), pids: nginx.pids },
+      'nginx least_conn': { run: (ms) => mixedRun(`http://127.0.0.1:${PORTS.leastConn}`, ms), pids: nginx.pids },
+      ...Object.fromEntries(Object.entries(minimal).map(([name, proxy]) => [name, { run: (ms: number) => mixedRun(proxy.url, ms), pids: proxy.pids }])),
+      'no proxy': { run: noProxy, pids: () => [] },
     };
     // The heavy path (queueing, long waits) is not warmed by the light runs: one unmeasured
     // mixed run each first, so that no target's first round pays for JIT compilation.
-    for (const run of Object.values(mixedTargets)) {
+    for (const { run } of Object.values(mixedTargets)) {
       await workersIdle();
       await run(4_000);
     }
@@ -201,9 +216,11 @@ try {
     const lightLatencies: Record<string, number[]> = {};
     const ms2 = (x: number) => Math.round(x * 100) / 100;
     for (let round = 0; round < mixedRounds; round++) {
-      for (const [name, mixedRunOf] of inTurn(Object.entries(mixedTargets), round)) {
+      for (const [name, target] of inTurn(Object.entries(mixedTargets), round)) {
         await workersIdle();
-        const run = await mixedRunOf((seconds + MIXED_SETTLE_S) * 1000);
+        const cpuBefore = target.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        const run = await target.run((seconds + MIXED_SETTLE_S) * 1000);
+        const proxyCpu = target.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
         // The first second (50 new connections and a generator thread starting) is not the
         // steady state being compared: left out of latency and throughput alike.
         const from = run.startedAt + MIXED_SETTLE_S * 1000;
@@ -216,8 +233,11 @@ try {
           // Answers completed per second in the measured window.
           rps: Math.round((run.records.filter((r) => r.start + r.latencyMs >= from).length * 1000) / (run.endedAt - from)),
           failed: run.records.filter((r) => r.error !== null).length,
+          proxyCpuUsPerRequest: Math.round((proxyCpu * 1e6) / Math.max(1, run.records.length)),
         };
-        console.log(`  mixed round ${round + 1} ${name.padEnd(16)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}`);
+        console.log(
+          `  mixed round ${round + 1} ${name.padEnd(21)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}  proxy CPU ${m.proxyCpuUsPerRequest} µs/req`,
+        );
         (runs[name] ??= []).push(m);
       }
     }
@@ -232,6 +252,7 @@ try {
           lightRequests: light.length,
           rps: median(all.map((r) => r.rps)),
           failed: all.reduce((n, r) => n + r.failed, 0),
+          proxyCpuUsPerRequest: median(all.map((r) => r.proxyCpuUsPerRequest)),
         };
         return [name, summary];
       }),
@@ -270,6 +291,7 @@ try {
   console.log(JSON.stringify(report, null, 2));
   console.log(`written: bench/results/bench-${stamp}.json and .svg`);
 } finally {
+  await Promise.all(Object.values(minimal).map((proxy) => proxy.stop()));
   await nginx.stop();
   await stack.stop();
 }

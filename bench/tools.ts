@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -89,6 +90,34 @@ http {
     async stop() {
       child.kill('SIGQUIT');
       await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+export interface MinimalProxyRef {
+  url: string;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+/**
+ * bench/minimal-proxy.ts in front of the given workers, in a session of its own (as nginx and
+ * our balancer have): the floor of a Node.js proxy, for comparison only.
+ */
+export async function startMinimalProxy(port: number, mode: 'raw' | 'undici', workers: readonly string[]): Promise<MinimalProxyRef> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'minimal-proxy.js');
+  const child = spawn(process.execPath, [script, String(port), mode, ...workers], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`minimal proxy (${mode}) exited with ${code}`)));
+    child.stdout!.once('data', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pids: () => [child.pid!],
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
     },
   };
 }
