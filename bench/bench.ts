@@ -121,13 +121,8 @@ const stack = createLocalStack({
 });
 await stack.start();
 const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
-const workerAddresses = stack.workers.map((w) => `127.0.0.1:${w.port}`);
-const minimal: Record<string, MinimalProxyRef> = values['minimal-proxies']
-  ? {
-      'minimal Node (raw)': await startMinimalProxy(PORTS.minimalRaw, 'raw', workerAddresses),
-      'minimal Node (undici)': await startMinimalProxy(PORTS.minimalUndici, 'undici', workerAddresses),
-    }
-  : {};
+/** Started inside the try below, so that the finally stops whichever did start. */
+const minimal: Record<string, MinimalProxyRef> = {};
 const ours = () => [stack.balancer.pid!];
 const targets = {
   distcalc: { url: `http://127.0.0.1:${PORTS.balancer}`, pids: ours },
@@ -135,6 +130,11 @@ const targets = {
 };
 
 try {
+  if (values['minimal-proxies']) {
+    const workerAddresses = stack.workers.map((w) => `127.0.0.1:${w.port}`);
+    minimal['minimal Node (raw)'] = await startMinimalProxy(PORTS.minimalRaw, 'raw', workerAddresses);
+    minimal['minimal Node (undici)'] = await startMinimalProxy(PORTS.minimalUndici, 'undici', workerAddresses);
+  }
   console.log(`bench: distcalc with SELECTION=${values.selection}; ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
   // Warm up both (JIT, connection pools) before anything counts.
   for (const t of Object.values(targets)) await wrk(`${t.url}${LIGHT}`, connections, 2);

@@ -53,7 +53,8 @@ class RawUpstream {
       return;
     }
     this.pending = undefined;
-    const reply = this.reply!;
+    const reply = this.reply;
+    if (!reply) return; // nothing was asked: not an answer to pass on
     this.reply = undefined;
     idle.get(this.worker)!.push(this);
     reply(Number(head.slice(9, 12)), data.subarray(end + 4, end + 4 + length));
@@ -107,11 +108,10 @@ const server = net.createServer((socket) => {
     const path = head.slice(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
     const requestId = /\r\nx-request-id: *([^\r]*)/i.exec(head)?.[1] ?? `minimal-${++requests}`;
     const worker = workers[next++ % workers.length]!;
+    // One write per reply, head and body together, as nginx and our balancer do.
     const reply: Reply = (status, body) => {
-      socket.write(
-        `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Error'}\r\nx-request-id: ${requestId}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n`,
-      );
-      socket.write(body);
+      const head = `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Error'}\r\nx-request-id: ${requestId}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n`;
+      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
     };
     if (mode === 'undici') viaUndici(worker, path, requestId, reply);
     else (idle.get(worker)!.pop() ?? new RawUpstream(worker)).send(path, requestId, reply);

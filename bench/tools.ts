@@ -105,19 +105,36 @@ export interface MinimalProxyRef {
  * our balancer have): the floor of a Node.js proxy, for comparison only.
  */
 export async function startMinimalProxy(port: number, mode: 'raw' | 'undici', workers: readonly string[]): Promise<MinimalProxyRef> {
+  const name = `minimal proxy (${mode})`;
   const script = join(dirname(fileURLToPath(import.meta.url)), 'minimal-proxy.js');
   const child = spawn(process.execPath, [script, String(port), mode, ...workers], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`minimal proxy (${mode}) exited with ${code}`)));
-    child.stdout!.once('data', () => resolve());
-  });
-  child.removeAllListeners('exit');
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name} did not start within 10 s`)), 10_000);
+      child.once('error', reject);
+      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? code}) before listening`)));
+      child.stdout!.once('data', () => resolve());
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    child.removeAllListeners('exit');
+  }
   return {
     url: `http://127.0.0.1:${port}`,
-    pids: () => [child.pid!],
+    // A proxy that died must stop the run, not show up as a row of failed requests.
+    pids: () => {
+      if (exited()) throw new Error(`${name} died during the benchmark`);
+      return [child.pid!];
+    },
     async stop() {
+      if (exited()) return;
       child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      await new Promise((r) => child.once('exit', r));
     },
   };
 }
