@@ -3,7 +3,7 @@
  * machine, in one run, as ratios. See BENCHMARKS.md for what it measures and the last result.
  *
  *   npm run bench -- --seconds 8 --rounds 3 --mixed-rounds 7
- *   npm run bench -- --minimal-proxies      (two bare Node.js proxies join the mixed workload)
+ *   npm run bench -- --minimal-proxies      (three bare Node.js proxies join the mixed workload)
  */
 import { checkPrimeSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -30,8 +30,8 @@ const { values } = parseArgs({
     selection: { type: 'string', default: 'least_outstanding' },
     // Heavy calculations each worker advertises (CAPACITY); default: its thread pool, one per core.
     capacity: { type: 'string' },
-    // Two bare Node.js proxies (bench/minimal-proxy.ts) join the mixed workload: how close to
-    // nginx Node gets with nothing of ours on the path.
+    // Three bare Node.js proxies (bench/minimal-proxy.ts) join the mixed workload: how close to
+    // nginx Node gets with nothing of ours on the path, and with hedged light requests on top.
     'minimal-proxies': { type: 'boolean', default: false },
   },
 });
@@ -59,7 +59,7 @@ const HEAVY_N = 2n ** 1279n - 1n;
 const HEAVY = `/is_prime/${HEAVY_N}`;
 /** Seconds at the start of each mixed run that are not measured (see below). */
 const MIXED_SETTLE_S = 1;
-const PORTS = { balancer: 9200, workers: [9201, 9202], roundRobin: 9300, leastConn: 9301, minimalRaw: 9400, minimalUndici: 9401 };
+const PORTS = { balancer: 9200, workers: [9201, 9202], roundRobin: 9300, leastConn: 9301, minimalRaw: 9400, minimalUndici: 9401, minimalHedged: 9402 };
 
 ensureProgram('nginx', 'nginx-light');
 ensureProgram('wrk', 'wrk');
@@ -134,6 +134,7 @@ try {
     const workerAddresses = stack.workers.map((w) => `127.0.0.1:${w.port}`);
     minimal['minimal Node (raw)'] = await startMinimalProxy(PORTS.minimalRaw, 'raw', workerAddresses);
     minimal['minimal Node (undici)'] = await startMinimalProxy(PORTS.minimalUndici, 'undici', workerAddresses);
+    minimal['minimal Node (raw, hedged)'] = await startMinimalProxy(PORTS.minimalHedged, 'hedged=1', workerAddresses);
   }
   console.log(`bench: distcalc with SELECTION=${values.selection}; ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
   // Warm up both (JIT, connection pools) before anything counts.
@@ -236,7 +237,7 @@ try {
           proxyCpuUsPerRequest: Math.round((proxyCpu * 1e6) / Math.max(1, run.records.length)),
         };
         console.log(
-          `  mixed round ${round + 1} ${name.padEnd(21)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}  proxy CPU ${m.proxyCpuUsPerRequest} µs/req`,
+          `  mixed round ${round + 1} ${name.padEnd(27)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}  proxy CPU ${m.proxyCpuUsPerRequest} µs/req`,
         );
         (runs[name] ??= []).push(m);
       }

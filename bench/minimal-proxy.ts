@@ -7,14 +7,18 @@
  * NOT a product and not safe to expose: it trusts its clients and its workers completely
  * (no pipelining, bodies or chunked answers; a malformed message hangs its connection).
  *
- *   node dist/bench/minimal-proxy.js <port> <raw|undici> <host:port> [<host:port>…]
+ * `hedged=<ms>` is `raw` plus hedging: a light request (a number of at most 19 digits) not
+ * answered within <ms> also goes to the next worker, and the first answer wins.
+ *
+ *   node dist/bench/minimal-proxy.js <port> <raw|undici|hedged=<ms>> <host:port> [<host:port>…]
  */
 import net from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 
 const [portText, mode, ...workers] = process.argv.slice(2);
-if (!portText || (mode !== 'raw' && mode !== 'undici') || workers.length === 0) {
-  console.error('usage: minimal-proxy.js <port> <raw|undici> <host:port>…');
+const hedgeMs = mode?.startsWith('hedged=') ? Number(mode.slice('hedged='.length)) : undefined;
+if (!portText || (mode !== 'raw' && mode !== 'undici' && !(hedgeMs! > 0)) || workers.length === 0) {
+  console.error('usage: minimal-proxy.js <port> <raw|undici|hedged=<ms>> <host:port>…');
   process.exit(2);
 }
 
@@ -91,6 +95,24 @@ function viaUndici(worker: string, path: string, requestId: string, reply: Reply
   agent.dispatch({ origin: `http://${worker}`, path, method: 'GET', headers: { 'x-request-id': requestId, accept: 'application/json' } }, handler);
 }
 
+function viaRaw(worker: string, path: string, requestId: string, reply: Reply): void {
+  (idle.get(worker)!.pop() ?? new RawUpstream(worker)).send(path, requestId, reply);
+}
+
+/** The first answer wins; a later one is dropped (its connection goes back to the pool). */
+function hedge(worker: string, path: string, requestId: string, reply: Reply, afterMs: number): void {
+  let answered = false;
+  const once: Reply = (status, body) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    reply(status, body);
+  };
+  const timer = setTimeout(() => viaRaw(workers[next % workers.length]!, path, requestId, once), afterMs);
+  viaRaw(worker, path, requestId, once);
+}
+
+const PRIME_PREFIX = '/is_prime/';
 let next = 0;
 let requests = 0;
 const server = net.createServer((socket) => {
@@ -114,7 +136,8 @@ const server = net.createServer((socket) => {
       socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
     };
     if (mode === 'undici') viaUndici(worker, path, requestId, reply);
-    else (idle.get(worker)!.pop() ?? new RawUpstream(worker)).send(path, requestId, reply);
+    else if (hedgeMs !== undefined && path.length - PRIME_PREFIX.length <= 19) hedge(worker, path, requestId, reply, hedgeMs);
+    else viaRaw(worker, path, requestId, reply);
   });
   socket.on('error', () => socket.destroy());
 });

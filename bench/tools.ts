@@ -104,7 +104,7 @@ export interface MinimalProxyRef {
  * bench/minimal-proxy.ts in front of the given workers, in a session of its own (as nginx and
  * our balancer have): the floor of a Node.js proxy, for comparison only.
  */
-export async function startMinimalProxy(port: number, mode: 'raw' | 'undici', workers: readonly string[]): Promise<MinimalProxyRef> {
+export async function startMinimalProxy(port: number, mode: 'raw' | 'undici' | `hedged=${number}`, workers: readonly string[]): Promise<MinimalProxyRef> {
   const name = `minimal proxy (${mode})`;
   const script = join(dirname(fileURLToPath(import.meta.url)), 'minimal-proxy.js');
   const child = spawn(process.execPath, [script, String(port), mode, ...workers], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
