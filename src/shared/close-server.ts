@@ -13,9 +13,11 @@ const trackers = new WeakMap<Server, Tracker>();
 export function trackRequests(server: Server): void {
   const tracker: Tracker = { answering: new Set(), closing: false, onIdle: undefined };
   trackers.set(server, tracker);
-  server.on('request', (_req, res: ServerResponse) => {
+  // Ahead of the app's listener: an app that answers synchronously (a health check) has
+  // already sent its headers by the time a later listener runs.
+  server.prependListener('request', (_req, res: ServerResponse) => {
     // A keep-alive client that keeps sending during shutdown is answered, then let go.
-    if (tracker.closing) res.setHeader('Connection', 'close');
+    if (tracker.closing && !res.headersSent) res.setHeader('Connection', 'close');
     tracker.answering.add(res);
     res.once('close', () => {
       tracker.answering.delete(res);

@@ -1,7 +1,8 @@
+import { connect } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServer } from '../../src/shared/close-server.js';
-import { startBalancer, startWorker, type Running } from '../support/in-process.js';
+import { listen, startBalancer, startWorker, type Running } from '../support/in-process.js';
 
 const cleanup: Running[] = [];
 afterEach(async () => {
@@ -47,5 +48,38 @@ describe('balancer shutdown', () => {
     const resets = errors.filter((code) => code !== 'ECONNREFUSED');
     expect(resets.every((code) => code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')).toBe(true);
     expect(resets.length).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('server shutdown', () => {
+  it('when a request that is answered at once arrives during shutdown, then the server does not crash and shutdown finishes', async () => {
+    let releaseSlow: () => void = () => undefined;
+    let slowArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((r) => (slowArrived = r));
+    const server = await listen((req, res) => {
+      if (req.url === '/slow') {
+        releaseSlow = () => res.end('slow');
+        slowArrived();
+      } else {
+        res.end('fast'); // answered synchronously, like a health check
+      }
+    });
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await arrived;
+    const closed = server.close();
+    // Pipelined behind the slow one, so it reaches the app while the server is closing.
+    socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 20));
+    releaseSlow();
+    await closed;
+    await ended;
+    const reply = Buffer.concat(chunks).toString();
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply.toLowerCase()).toContain('connection: close');
+    expect(reply).toContain('slow');
   });
 });
