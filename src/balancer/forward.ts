@@ -1,7 +1,6 @@
-import { Agent, type Dispatcher } from 'undici';
-import { REQUEST_ID_HEADER } from '../shared/request-id.js';
 import type { Cancellation } from './cancellation.js';
-import { classifyError, classifyStatus, type UpstreamFailure } from './upstream-status.js';
+import { UpstreamPool } from './upstream-pool.js';
+import { classifyStatus, type UpstreamFailure } from './upstream-status.js';
 
 export interface UpstreamAnswer {
   ok: true;
@@ -41,117 +40,35 @@ export interface UpstreamOptions {
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * The balancer's HTTP client to workers: the only module that knows which client library is
- * on the hot path. undici keeps a keep-alive pool per worker origin and never follows
- * redirects; `dispatch` with a small handler skips the stream and promise machinery of
- * `request()`, which measured as a large part of the balancer's cost per request.
+ * The balancer's client to workers: the only module that knows how requests reach them.
+ * Our own HTTP/1.1 client (upstream-pool.ts) with kept-alive connections per worker; it
+ * never follows redirects, and reads at most MAX_ANSWER_BYTES of an answer.
  */
 export function createUpstream({ requestTimeoutMs, probeTimeoutMs, connectTimeoutMs = 2_000 }: UpstreamOptions): Upstream {
-  const agent = new Agent({
-    connect: { timeout: connectTimeoutMs },
-    headersTimeout: requestTimeoutMs,
-    bodyTimeout: requestTimeoutMs,
-    keepAliveTimeout: 4_000,
+  const pool = new UpstreamPool({
+    connectTimeoutMs,
+    // Under Node's default keep-alive timeout (5 s), which our workers keep.
+    keepAliveMs: 4_000,
+    limits: { maxHeadBytes: 16 * 1024, maxBodyBytes: MAX_ANSWER_BYTES },
   });
 
   return {
-    forward(origin, path, requestId, { timeoutMs = requestTimeoutMs, cancellation } = {}) {
-      if (cancellation?.cancelled) return Promise.resolve({ ok: false, kind: 'aborted', message: 'cancelled' });
-      return new Promise<ForwardResult>((resolve) => {
-        let controller: Dispatcher.DispatchController | undefined;
-        let unsubscribe = (): void => {};
-        let settled = false;
-        let status = 0;
-        let contentType: string | undefined;
-        let retryAfter: string | undefined;
-        const chunks: Buffer[] = [];
-        let size = 0;
-
-        const settle = (result: ForwardResult): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          unsubscribe();
-          resolve(result);
-        };
-        // Settle first: aborting calls onResponseError at once, which must not win.
-        const stop = (reason: Error, result: ForwardResult): void => {
-          settle(result);
-          controller?.abort(reason);
-        };
-        // undici's own timeouts tick in half seconds; a try's budget needs a precise timer.
-        const timer = setTimeout(
-          () => stop(new Error('try timed out'), { ok: false, kind: 'timeout', message: `no answer within ${timeoutMs} ms` }),
-          timeoutMs,
-        );
-        if (cancellation) {
-          unsubscribe = cancellation.onCancel(() => stop(new Error('client went away'), { ok: false, kind: 'aborted', message: 'cancelled' }));
-        }
-
-        agent.dispatch(
-          { origin, path, method: 'GET', headers: { [REQUEST_ID_HEADER]: requestId, accept: 'application/json' } },
-          {
-            onRequestStart(c) {
-              controller = c;
-              if (settled) c.abort(new Error('already settled'));
-            },
-            onResponseStart(_c, statusCode, headers) {
-              status = statusCode;
-              contentType = headerValue(headers['content-type']);
-              retryAfter = headerValue(headers['retry-after']);
-            },
-            onResponseData(c, chunk) {
-              size += chunk.length;
-              if (size > MAX_ANSWER_BYTES) {
-                settle({ ok: false, kind: 'bad_response', message: `answer over ${MAX_ANSWER_BYTES} bytes` });
-                c.abort(new Error('answer too large'));
-                return;
-              }
-              chunks.push(chunk);
-            },
-            onResponseEnd() {
-              const failure = classifyStatus(status, contentType);
-              if (failure) {
-                settle({ ok: false, ...failure });
-                return;
-              }
-              settle({
-                ok: true,
-                status,
-                contentType: contentType ?? 'application/json; charset=utf-8',
-                retryAfter,
-                body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
-              });
-            },
-            onResponseError(_c, err) {
-              settle({ ok: false, ...classifyError(err) });
-            },
-          },
-        );
-      });
+    async forward(origin, path, requestId, { timeoutMs = requestTimeoutMs, cancellation } = {}) {
+      const exchange = await pool.request(origin, path, requestId, timeoutMs, cancellation);
+      if (!exchange.ok) return exchange;
+      const { status, contentType, retryAfter, body } = exchange.response;
+      const failure = classifyStatus(status, contentType);
+      if (failure) return { ok: false, ...failure };
+      return { ok: true, status, contentType: contentType ?? 'application/json; charset=utf-8', retryAfter, body };
     },
 
     async probe(origin) {
-      try {
-        const res = await agent.request({
-          origin,
-          path: '/health_check',
-          method: 'GET',
-          signal: AbortSignal.timeout(probeTimeoutMs),
-        });
-        await res.body.dump();
-        return res.statusCode === 200 ? { ok: true } : { ok: false, message: `health check answered ${res.statusCode}` };
-      } catch (err) {
-        const timedOut = err instanceof Error && err.name === 'TimeoutError';
-        return { ok: false, message: `health check: ${timedOut ? `no answer within ${probeTimeoutMs} ms` : classifyError(err).message}` };
-      }
+      const exchange = await pool.request(origin, '/health_check', undefined, probeTimeoutMs, undefined);
+      if (!exchange.ok) return { ok: false, message: `health check: ${exchange.message}` };
+      return exchange.response.status === 200 ? { ok: true } : { ok: false, message: `health check answered ${exchange.response.status}` };
     },
 
     // Called once the server has answered every client: nothing in flight is worth waiting for.
-    close: () => agent.destroy(),
+    close: async () => pool.close(),
   };
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
