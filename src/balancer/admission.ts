@@ -42,13 +42,21 @@ export class AdmissionQueue {
     return this.waiters.length;
   }
 
-  /** A worker for this request (already counted in flight), or why there is none. */
+  /**
+   * A worker for this request (already counted in flight), or why there is none. `hedge`: a
+   * second copy of a request already being answered, which does not take a turn in the rotation.
+   */
   acquire(
     tried: ReadonlySet<string>,
-    { cancellation, maxWaitMs = this.options.queueTimeoutMs, heavy = false }: { cancellation?: Cancellation; maxWaitMs?: number; heavy?: boolean } = {},
+    {
+      cancellation,
+      maxWaitMs = this.options.queueTimeoutMs,
+      heavy = false,
+      hedge = false,
+    }: { cancellation?: Cancellation; maxWaitMs?: number; heavy?: boolean; hedge?: boolean } = {},
   ): Admission | Promise<Admission> {
     const { registry, select } = this.options;
-    const server = select(registry.servers, tried, heavy);
+    const server = select(registry.servers, tried, heavy, !hedge);
     if (server) {
       registry.begin(server, heavy);
       return { ok: true, server };

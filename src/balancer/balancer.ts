@@ -67,6 +67,7 @@ export function buildBalancer(
     requestTimeoutMs: config.requestTimeoutMs,
     requestDeadlineMs: config.requestDeadlineMs,
     maxTries: config.maxTries,
+    hedgeAfterMs: config.hedgeAfterMs,
     registrationToken: config.registrationToken,
     allowHost: createHostAllowList(config.allowedServerHosts),
     retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),

@@ -22,6 +22,8 @@ export interface BalancerConfig {
   maxQueue: number;
   queueTimeoutMs: number;
   selection: SelectionName;
+  /** A light request not answered in this long also goes to a second server; 0: never. */
+  hedgeAfterMs: number;
   forgetAfterMs: number;
   /** Hosts (names or IP ranges in CIDR) that may register; an empty list lets every host register. */
   allowedServerHosts: string[];
@@ -51,6 +53,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     queueTimeoutMs: read.int('QUEUE_TIMEOUT_MS', 10_000, { min: 0 }),
     allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
     forgetAfterMs: read.int('SERVER_FORGET_AFTER_MS', 300_000, { min: 1_000 }),
+    hedgeAfterMs: read.int('HEDGE_AFTER_MS', 0, { min: 0, max: 60_000 }),
     selection: read.oneOf('SELECTION', 'round_robin', ['round_robin', 'least_outstanding'] as const),
   };
   read.done();

@@ -7,6 +7,8 @@ export interface BalancerMetrics {
   /** One finished client request; `server` is who answered, or "none". */
   request(server: string, outcome: string, seconds: number): void;
   retry(server: string, kind: string): void;
+  /** A light request also sent to `server` because its first worker was slow to answer. */
+  hedge(server: string): void;
   healthCheck(server: string, ok: boolean): void;
 }
 
@@ -38,6 +40,12 @@ export function createMetrics(
     name: 'distcalc_upstream_failures_total',
     help: 'Tries at a worker that failed (and were retried elsewhere if possible), by kind',
     labelNames: ['server', 'kind'] as const,
+    registers: [registry],
+  });
+  const hedges = new Counter({
+    name: 'distcalc_hedged_requests_total',
+    help: 'Light requests also sent to a second server (named) because the first was slow to answer',
+    labelNames: ['server'] as const,
     registers: [registry],
   });
   const healthChecks = new Counter({
@@ -94,6 +102,9 @@ export function createMetrics(
     },
     retry(server, kind) {
       retries.inc({ server, kind });
+    },
+    hedge(server) {
+      hedges.inc({ server });
     },
     healthCheck(server, ok) {
       healthChecks.inc({ server, result: ok ? 'pass' : 'fail' });

@@ -8,7 +8,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
 import { SECURITY_HEADERS_FLAT, applySecurityHeaders } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
-import type { ForwardResult, Upstream } from './forward.js';
+import type { UpstreamAnswer, Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
 import { errorForFailures, type UpstreamFailure } from './upstream-status.js';
@@ -30,6 +30,8 @@ export interface ProxyDeps {
   maxTries: number;
   /** Told to clients when no worker is active: roughly when the next health check runs. */
   retryAfterSeconds: number;
+  /** A light request not answered in this long also goes to a second worker; 0: never. */
+  hedgeAfterMs: number;
 }
 
 export const PRIME_PREFIX = '/is_prime';
@@ -112,7 +114,7 @@ async function route(
   started: number,
   done: (server?: string) => void,
 ): Promise<void> {
-  const { registry, admission, upstream, metrics, logger } = deps;
+  const { admission, metrics, logger } = deps;
   const deadline = started + deps.requestDeadlineMs;
   const tried = new Set<string>();
   const failures: UpstreamFailure[] = [];
@@ -140,21 +142,17 @@ async function route(
         refusal = admitted.reason;
         break;
       }
-      const server = admitted.server;
-      tried.add(server.address);
-      const tryStarted = performance.now();
-      const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - tryStarted));
-      let result: ForwardResult;
-      try {
-        result = await upstream.forward(server.address, path, requestId, { timeoutMs, cancellation: hangUp });
-      } finally {
-        registry.end(server, heavy);
-      }
-      if (result.ok) {
-        const serviceMs = performance.now() - tryStarted;
-        admission.recordServiceTime(serviceMs);
-        registry.recordAnswer(server, result.status < 400, serviceMs);
-        metrics.request(server.name, result.status < 400 ? 'ok' : 'client_error', seconds());
+      tried.add(admitted.server.address);
+      const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
+      const answered = await tryServers(deps, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure) => {
+        failures.push(failure);
+        metrics.retry(server.name, failure.kind);
+        judge(deps, probing, server, failure);
+        logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message, tries: tried.size }, 'try failed');
+      });
+      if (answered) {
+        const { server, answer } = answered;
+        metrics.request(server.name, answer.status < 400 ? 'ok' : 'client_error', seconds());
         // One writeHead with every header, instead of a setHeader call (and check) for each.
         const headers = [
           ...SECURITY_HEADERS_FLAT,
@@ -163,24 +161,17 @@ async function route(
           SERVED_BY_HEADER,
           server.name,
           'content-type',
-          result.contentType,
+          answer.contentType,
           'content-length',
-          String(result.body.length),
+          String(answer.body.length),
         ];
-        if (result.retryAfter !== undefined) headers.push('retry-after', result.retryAfter);
-        res.writeHead(result.status, headers);
-        res.end(result.body);
+        if (answer.retryAfter !== undefined) headers.push('retry-after', answer.retryAfter);
+        res.writeHead(answer.status, headers);
+        res.end(answer.body);
         done(server.name);
         return;
       }
-      if (hangUp.cancelled) {
-        refusal = 'aborted';
-        break;
-      }
-      failures.push(result);
-      metrics.retry(server.name, result.kind);
-      judge(deps, probing, server, result);
-      logger.warn({ reqId: requestId, server: server.name, kind: result.kind, reason: result.message, tries: tried.size }, 'try failed');
+      if (hangUp.cancelled) refusal = 'aborted';
     }
 
     if (refusal === 'aborted' || hangUp.cancelled) {
@@ -194,6 +185,75 @@ async function route(
   } finally {
     res.off('close', onClose);
   }
+}
+
+interface TryContext {
+  path: string;
+  requestId: string;
+  heavy: boolean;
+  timeoutMs: number;
+  hangUp: Cancellation;
+  /** Workers this request has been sent to; a hedge adds its own. */
+  tried: Set<string>;
+}
+
+/**
+ * Sends the request to `first`, which admission has already counted in. A light request not
+ * answered within `hedgeAfterMs` also goes to another worker with a free slot (never waiting
+ * for one): a light check takes microseconds, so a slow answer means its worker is stalled,
+ * usually busy with heavy checks on every core. The first answer wins. The other try is not
+ * cancelled but left to finish and dropped, so that its connection stays usable; its
+ * failure, if any, is reported like any other. Resolves with the winner, or undefined when
+ * every try failed (each reported through `onFailure`).
+ */
+function tryServers(
+  deps: ProxyDeps,
+  first: ServerEntry,
+  { path, requestId, heavy, timeoutMs, hangUp, tried }: TryContext,
+  onFailure: (server: ServerEntry, failure: UpstreamFailure) => void,
+): Promise<{ server: ServerEntry; answer: UpstreamAnswer } | undefined> {
+  const { upstream, registry, admission, metrics } = deps;
+  return new Promise((resolve) => {
+    let running = 0;
+    let settled = false;
+    const settle = (winner: { server: ServerEntry; answer: UpstreamAnswer } | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(hedge);
+      resolve(winner);
+    };
+    const start = (server: ServerEntry, budgetMs: number): void => {
+      running += 1;
+      const started = performance.now();
+      void upstream.forward(server.address, path, requestId, { timeoutMs: budgetMs, cancellation: hangUp }).then((result) => {
+        running -= 1;
+        registry.end(server, heavy);
+        if (result.ok) {
+          const serviceMs = performance.now() - started;
+          admission.recordServiceTime(serviceMs);
+          registry.recordAnswer(server, result.status < 400 && !settled, serviceMs);
+          settle({ server, answer: result });
+          return;
+        }
+        if (result.kind !== 'aborted') onFailure(server, result);
+        if (running === 0) settle(undefined);
+      });
+    };
+    const hedgeAfterMs = deps.hedgeAfterMs;
+    const hedge =
+      heavy || hedgeAfterMs <= 0 || hedgeAfterMs >= timeoutMs
+        ? undefined
+        : setTimeout(() => {
+            if (settled || hangUp.cancelled) return;
+            const admitted = admission.acquire(tried, { maxWaitMs: 0, hedge: true });
+            if (admitted instanceof Promise || !admitted.ok) return;
+            tried.add(admitted.server.address);
+            metrics.hedge(admitted.server.name);
+            // Within the first try's budget, so that a hedge never outlives the request's deadline.
+            start(admitted.server, timeoutMs - hedgeAfterMs);
+          }, hedgeAfterMs);
+    start(first, timeoutMs);
+  });
 }
 
 /**

@@ -2,9 +2,10 @@ import type { Registry, ServerEntry } from './registry.js';
 
 /**
  * Picks a worker with room for this request (`heavy`: a heavy calculation) that is not in
- * `exclude` (already tried), or undefined when there is none.
+ * `exclude` (already tried), or undefined when there is none. `takeTurn` false picks without
+ * moving the rotation on: a hedge is an extra copy of a request, not a request's turn.
  */
-export type Selector = (servers: readonly ServerEntry[], exclude: ReadonlySet<string>, heavy: boolean) => ServerEntry | undefined;
+export type Selector = (servers: readonly ServerEntry[], exclude: ReadonlySet<string>, heavy: boolean, takeTurn?: boolean) => ServerEntry | undefined;
 
 export type SelectionName = 'round_robin' | 'least_outstanding';
 
@@ -14,13 +15,13 @@ export type SelectionName = 'round_robin' | 'least_outstanding';
  */
 export function createRoundRobin(registry: Registry): Selector {
   let next = 0;
-  return (servers, exclude, heavy) => {
+  return (servers, exclude, heavy, takeTurn = true) => {
     const n = servers.length;
     for (let i = 0; i < n; i++) {
       const index = (next + i) % n;
       const server = servers[index];
       if (server && registry.hasRoom(server, heavy) && !exclude.has(server.address)) {
-        next = (index + 1) % n;
+        if (takeTurn) next = (index + 1) % n;
         return server;
       }
     }
@@ -36,7 +37,7 @@ export function createRoundRobin(registry: Registry): Selector {
  */
 export function createLeastOutstanding(registry: Registry): Selector {
   let next = 0;
-  return (servers, exclude, heavy) => {
+  return (servers, exclude, heavy, takeTurn = true) => {
     const n = servers.length;
     let best: ServerEntry | undefined;
     let bestIndex = 0;
@@ -52,7 +53,7 @@ export function createLeastOutstanding(registry: Registry): Selector {
         bestLoad = load;
       }
     }
-    if (best) next = (bestIndex + 1) % n;
+    if (best && takeTurn) next = (bestIndex + 1) % n;
     return best;
   };
 }

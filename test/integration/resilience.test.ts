@@ -168,3 +168,61 @@ describe('hostile input and security', () => {
     expect(reply).toContain('"error":"bad_request"');
   });
 });
+
+describe('hedged light requests (HEDGE_AFTER_MS)', () => {
+  /** Times `count` light requests in turn, and who answered each. */
+  async function timeLight(url: string, count: number) {
+    const results: Array<{ ms: number; servedBy: string | null; status: number }> = [];
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      const res = await fetch(`${url}/is_prime/97`);
+      await res.arrayBuffer();
+      results.push({ ms: performance.now() - started, servedBy: res.headers.get('x-served-by'), status: res.status });
+    }
+    return results;
+  }
+
+  it('when a worker stalls, then light requests sent to it are answered by another within the hedge delay', async () => {
+    const balancer = track(await startBalancer({ hedgeAfterMs: 20 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
+    balancer.register(stalled);
+    balancer.register(track(await startWorker('good')));
+    const results = await timeLight(balancer.url, 6);
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(results.map((r) => r.servedBy)).toEqual(Array(6).fill('good'));
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(200);
+    // Round robin sent every other request to the stalled worker first.
+    expect(stalled.seen.requests).toBe(3);
+    const metrics = await (await fetch(`${balancer.url}/metrics`)).text();
+    expect(metrics).toContain('distcalc_hedged_requests_total{server="good"} 3');
+    // The losing tries are left to finish, not cancelled, and count against no one.
+    await sleep(450);
+    expect(stalled.seen.closedEarly).toBe(0);
+    expect(balancer.registry.get(stalled.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
+  });
+
+  it('when hedging is off (the default), then a light request waits for the worker it was sent to', async () => {
+    const balancer = track(await startBalancer());
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 300 }));
+    balancer.register(stalled);
+    balancer.register(track(await startWorker('good')));
+    const results = await timeLight(balancer.url, 2);
+    expect(results.map((r) => r.servedBy).sort()).toEqual(['good', 'stalled']);
+    expect(Math.max(...results.map((r) => r.ms))).toBeGreaterThanOrEqual(290);
+  });
+
+  it('when the request is heavy, then it is never hedged: a second copy would cost a whole calculation', async () => {
+    const balancer = track(await startBalancer({ hedgeAfterMs: 20 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 300 }));
+    balancer.register(stalled);
+    const heavy = (2n ** 89n - 1n).toString();
+    const started = performance.now();
+    const res = await fetch(`${balancer.url}/is_prime/${heavy}`);
+    expect(res.headers.get('x-served-by')).toBe('stalled');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    balancer.register(track(await startWorker('good')));
+    const twice = await Promise.all([fetch(`${balancer.url}/is_prime/${heavy}`), fetch(`${balancer.url}/is_prime/${heavy}`)]);
+    expect(twice.map((r) => r.headers.get('x-served-by')).sort()).toEqual(['good', 'stalled']);
+    expect(stalled.seen.requests).toBe(2);
+  });
+});

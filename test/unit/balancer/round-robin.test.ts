@@ -34,6 +34,14 @@ describe('round robin', () => {
     expect(select(registry.servers, new Set(['http://a:5000', 'http://b:5000']), false)).toBeUndefined();
   });
 
+  it('when a request is hedged, then the hedge does not take a turn, so first tries still alternate', () => {
+    const registry = registryWith(['a', 'b']);
+    const select = createRoundRobin(registry);
+    const first = select(registry.servers, none, false)!;
+    expect(select(registry.servers, new Set([first.address]), false, false)?.name).toBe('b');
+    expect(select(registry.servers, none, false)?.name).toBe('b');
+  });
+
   it('when a worker runs as many heavy calculations as it can, then it gets no more heavy ones but still light ones', () => {
     const registry = registryWith(['a'], 1);
     const select = createRoundRobin(registry);
