@@ -8,7 +8,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
 import { SECURITY_HEADERS_FLAT, applySecurityHeaders } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
-import type { UpstreamAnswer, Upstream } from './forward.js';
+import type { ForwardResult, UpstreamAnswer, Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
 import { errorForFailures, type UpstreamFailure } from './upstream-status.js';
@@ -144,10 +144,14 @@ async function route(
       }
       tried.add(admitted.server.address);
       const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
-      const answered = await tryServers(deps, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure) => {
-        failures.push(failure);
+      const answered = await tryServers(deps, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
         metrics.retry(server.name, failure.kind);
         judge(deps, probing, server, failure);
+        if (answeredElsewhere) {
+          logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
+          return;
+        }
+        failures.push(failure);
         logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message, tries: tried.size }, 'try failed');
       });
       if (answered) {
@@ -210,12 +214,14 @@ function tryServers(
   deps: ProxyDeps,
   first: ServerEntry,
   { path, requestId, heavy, timeoutMs, hangUp, tried }: TryContext,
-  onFailure: (server: ServerEntry, failure: UpstreamFailure) => void,
+  onFailure: (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean) => void,
 ): Promise<{ server: ServerEntry; answer: UpstreamAnswer } | undefined> {
-  const { upstream, registry, admission, metrics } = deps;
+  const { upstream, registry, admission, metrics, logger } = deps;
   return new Promise((resolve) => {
+    const firstStarted = performance.now();
     let running = 0;
     let settled = false;
+    let hedge: NodeJS.Timeout | undefined;
     const settle = (winner: { server: ServerEntry; answer: UpstreamAnswer } | undefined): void => {
       if (settled) return;
       settled = true;
@@ -225,33 +231,42 @@ function tryServers(
     const start = (server: ServerEntry, budgetMs: number): void => {
       running += 1;
       const started = performance.now();
-      void upstream.forward(server.address, path, requestId, { timeoutMs: budgetMs, cancellation: hangUp }).then((result) => {
+      const finished = (result: ForwardResult): void => {
         running -= 1;
-        registry.end(server, heavy);
-        if (result.ok) {
-          const serviceMs = performance.now() - started;
-          admission.recordServiceTime(serviceMs);
-          registry.recordAnswer(server, result.status < 400 && !settled, serviceMs);
-          settle({ server, answer: result });
-          return;
+        try {
+          if (result.ok) {
+            // A losing answer is dropped: its time says nothing about the queue's wait.
+            if (settled) return;
+            const serviceMs = performance.now() - started;
+            admission.recordServiceTime(serviceMs);
+            registry.recordAnswer(server, result.status < 400, serviceMs);
+            settle({ server, answer: result });
+          } else if (result.kind !== 'aborted') {
+            onFailure(server, result, settled);
+          }
+        } finally {
+          // Whatever happened above, the slot is given back and the race can end.
+          registry.end(server, heavy);
+          if (running === 0) settle(undefined);
         }
-        if (result.kind !== 'aborted') onFailure(server, result);
-        if (running === 0) settle(undefined);
-      });
+      };
+      upstream
+        .forward(server.address, path, requestId, { timeoutMs: budgetMs, cancellation: hangUp })
+        .then(finished, (err: unknown) => finished({ ok: false, kind: 'connection', message: String(err) }))
+        .catch((err: unknown) => logger.error({ err, reqId: requestId }, 'try bookkeeping failed'));
     };
-    const hedgeAfterMs = deps.hedgeAfterMs;
-    const hedge =
-      heavy || hedgeAfterMs <= 0 || hedgeAfterMs >= timeoutMs
-        ? undefined
-        : setTimeout(() => {
-            if (settled || hangUp.cancelled) return;
-            const admitted = admission.acquire(tried, { maxWaitMs: 0, hedge: true });
-            if (admitted instanceof Promise || !admitted.ok) return;
-            tried.add(admitted.server.address);
-            metrics.hedge(admitted.server.name);
-            // Within the first try's budget, so that a hedge never outlives the request's deadline.
-            start(admitted.server, timeoutMs - hedgeAfterMs);
-          }, hedgeAfterMs);
+    if (!heavy && deps.hedgeAfterMs > 0) {
+      hedge = setTimeout(() => {
+        // Within the first try's budget, so that a hedge never outlives the request's deadline.
+        const budgetMs = timeoutMs - (performance.now() - firstStarted);
+        if (settled || hangUp.cancelled || tried.size >= deps.maxTries || budgetMs < 1) return;
+        const admitted = admission.acquire(tried, { maxWaitMs: 0, hedge: true });
+        if (admitted instanceof Promise || !admitted.ok) return;
+        tried.add(admitted.server.address);
+        metrics.hedge(admitted.server.name);
+        start(admitted.server, budgetMs);
+      }, deps.hedgeAfterMs);
+    }
     start(first, timeoutMs);
   });
 }

@@ -32,8 +32,18 @@ const UNSAFE = /[^\x21-\x7e]/;
 export class UpstreamPool {
   private readonly origins = new Map<string, Origin>();
   private closed = false;
+  /**
+   * Closes connections idle too long: a Node worker closes its own after 5 s, but one that
+   * vanished without a word (a cut link, a machine gone) or never times out would keep them.
+   */
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly options: PoolOptions) {}
+  constructor(private readonly options: PoolOptions) {
+    this.sweeper = setInterval(() => {
+      for (const origin of [...this.origins.values()]) origin.closeStale();
+    }, options.keepAliveMs);
+    this.sweeper.unref();
+  }
 
   /**
    * `GET path` at `origin` (`http://host:port` or `https://…`). Never rejects: failures come
@@ -64,6 +74,8 @@ export class UpstreamPool {
     return new Promise<Exchange>((resolve) => {
       let connection: Connection | undefined;
       let settled = false;
+      let timer: NodeJS.Timeout | undefined = undefined; // both set below, before anything can settle
+      let unsubscribe = (): void => {};
       const settle = (result: Exchange): void => {
         if (settled) return;
         settled = true;
@@ -76,8 +88,8 @@ export class UpstreamPool {
         settle(result);
         connection?.abandon();
       };
-      const timer = setTimeout(() => stop({ ok: false, kind: 'timeout', message: `no answer within ${timeoutMs} ms` }), timeoutMs);
-      const unsubscribe = cancellation?.onCancel(() => stop({ ok: false, kind: 'aborted', message: 'cancelled' })) ?? (() => {});
+      timer = setTimeout(() => stop({ ok: false, kind: 'timeout', message: `no answer within ${timeoutMs} ms` }), timeoutMs);
+      if (cancellation) unsubscribe = cancellation.onCancel(() => stop({ ok: false, kind: 'aborted', message: 'cancelled' }));
 
       const send = (conn: Connection, mayRepeat: boolean): void => {
         connection = conn;
@@ -95,6 +107,7 @@ export class UpstreamPool {
   /** Closes every connection; requests still waiting fail as connection failures. */
   close(): void {
     this.closed = true;
+    clearInterval(this.sweeper);
     for (const origin of [...this.origins.values()]) origin.destroyAll();
   }
 }
@@ -139,6 +152,12 @@ class Origin {
       conn.abandon();
     }
     return undefined;
+  }
+
+  /** Idle connections are stacked oldest first. */
+  closeStale(): void {
+    const now = performance.now();
+    while (this.idle.length > 0 && now - this.idle[0]!.idleSince >= this.options.keepAliveMs) this.idle[0]!.abandon();
   }
 
   fresh(): Connection {
@@ -203,6 +222,10 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     const parser = this.parser;
+    // Bytes past an answer in the same read are caught (`extra`); bytes a broken worker sends
+    // later, after the connection went back to the pool, are caught here if it is still idle,
+    // or else read as the next answer, which then fails to parse (almost always) and counts
+    // against the worker.
     if (!parser) {
       // Bytes nobody asked for: whatever the worker is doing, this connection is out of step.
       this.abandon();

@@ -211,6 +211,15 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
     expect(Math.max(...results.map((r) => r.ms))).toBeGreaterThanOrEqual(290);
   });
 
+  it('when MAX_TRIES is 1, then a request is never sent to a second worker, not even as a hedge', async () => {
+    const balancer = track(await startBalancer({ hedgeAfterMs: 20, maxTries: 1 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 300 }));
+    balancer.register(stalled);
+    balancer.register(track(await startWorker('good')));
+    const results = await timeLight(balancer.url, 2);
+    expect(results.map((r) => r.servedBy).sort()).toEqual(['good', 'stalled']);
+  });
+
   it('when the request is heavy, then it is never hedged: a second copy would cost a whole calculation', async () => {
     const balancer = track(await startBalancer({ hedgeAfterMs: 20 }));
     const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 300 }));

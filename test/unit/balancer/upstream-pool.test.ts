@@ -101,6 +101,13 @@ describe('the upstream client', () => {
     expect(w.seen).toMatchObject({ connections: 2, closed: 1 });
   });
 
+  it('when a connection stays idle, then the client closes it itself, whatever the worker does', async () => {
+    const w = await worker((socket) => socket.write(ANSWER));
+    await pool(50).request(w.url, '/is_prime/7', 'a', 1_000, undefined);
+    await sleep(150);
+    expect(w.seen).toMatchObject({ connections: 1, closed: 1 });
+  });
+
   it('when the answer does not come in time, then it is a timeout and the worker sees the connection close', async () => {
     const w = await worker(() => undefined);
     const started = performance.now();
