@@ -113,7 +113,7 @@ export class UpstreamPool {
 }
 
 /**
- * One worker's connections. It is listed in `origins` while it has any, so that workers long
+ * One worker's connections. It is listed in `origins` while it has connections open, so that workers long
  * gone leave nothing behind.
  */
 class Origin {
