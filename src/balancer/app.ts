@@ -5,7 +5,7 @@ import { metricsHandler } from '../shared/metrics-route.js';
 import { createHttpLogger } from '../shared/http-logger.js';
 import { HttpError } from '../shared/http-error.js';
 import { securityHeaders } from '../shared/security-headers.js';
-import { createPrimeRoute, isPrimePath, type ProxyDeps } from './proxy.js';
+import { isPrimePath, nodePrimeRoute, type PrimeHandler, type ProxyDeps } from './proxy.js';
 import { describeServer } from './registry.js';
 import { statusPage } from './status-page.js';
 import { parseRegistration, requireToken } from './registration.js';
@@ -14,18 +14,21 @@ export interface BalancerDeps extends ProxyDeps {
   registrationToken: string | undefined;
   /** Whether a host may register (ALLOWED_SERVER_HOSTS). */
   allowHost: (hostname: string) => boolean;
+  /** The `/is_prime` handler (createPrimeHandler), shared with the fast lane. */
+  prime: PrimeHandler;
 }
 
 /** Registration bodies are two short strings; anything bigger is not one. */
 const BODY_LIMIT = '2kb';
 
 /**
- * The balancer's request handler: `/is_prime` goes straight to its own route (the hot path),
- * everything else to the Express app. Never listens (main.ts and tests do).
+ * The balancer's request handler on Node's HTTP server: `/is_prime` goes straight to its own
+ * route (the hot path), everything else to the Express app. Never listens (main.ts and tests
+ * do, through createBalancerServer).
  */
 export function createBalancerHandler(deps: BalancerDeps): RequestListener {
   const app = createBalancerApp(deps);
-  const primeRoute = createPrimeRoute(deps);
+  const primeRoute = nodePrimeRoute(deps.prime);
   return (req, res) => {
     if (isPrimePath(req.url ?? '')) primeRoute(req, res);
     else app(req, res);

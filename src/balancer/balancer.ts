@@ -1,4 +1,5 @@
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import { createHttpServer } from '../shared/http-server.js';
 import { pinoAccessLogger, type AccessLogger, type Logger } from '../shared/logger.js';
 import { AdmissionQueue } from './admission.js';
 import { createBalancerHandler } from './app.js';
@@ -6,12 +7,17 @@ import { createHostAllowList } from './host-allow-list.js';
 import type { BalancerConfig } from './config.js';
 import { createUpstream, type Upstream } from './forward.js';
 import { createHealthChecker, type HealthChecker } from './health-checker.js';
+import { attachFastLane } from './fast-lane.js';
 import { createMetrics } from './metrics.js';
+import { createPrimeHandler, type PrimeHandler } from './proxy.js';
 import { Registry } from './registry.js';
 import { createSelector } from './round-robin.js';
 
 export interface Balancer {
+  /** Every request on Node's HTTP server. */
   handler: RequestListener;
+  /** `/is_prime` requests, from Node's server or the fast lane. */
+  prime: PrimeHandler;
   admission: AdmissionQueue;
   registry: Registry;
   healthChecker: HealthChecker;
@@ -56,7 +62,7 @@ export function buildBalancer(
     forgetAfterMs: config.forgetAfterMs,
     onResult: (server, result) => metrics.healthCheck(server.name, result.ok),
   });
-  const handler = createBalancerHandler({
+  const proxyDeps = {
     accessLog,
     registry,
     admission,
@@ -68,9 +74,24 @@ export function buildBalancer(
     requestDeadlineMs: config.requestDeadlineMs,
     maxTries: config.maxTries,
     hedgeAfterMs: config.hedgeAfterMs,
+    retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),
+  };
+  const prime = createPrimeHandler(proxyDeps);
+  const handler = createBalancerHandler({
+    ...proxyDeps,
+    prime,
     registrationToken: config.registrationToken,
     allowHost: createHostAllowList(config.allowedServerHosts),
-    retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),
   });
-  return { handler, registry, healthChecker, upstream, admission };
+  return { handler, prime, registry, healthChecker, upstream, admission };
+}
+
+/**
+ * The balancer's HTTP server: Node's, with the fast lane ahead of it for simple `/is_prime`
+ * requests (fast-lane.ts). Does not listen.
+ */
+export function createBalancerServer({ handler, prime }: Pick<Balancer, 'handler' | 'prime'>): Server {
+  const server = createHttpServer(handler);
+  attachFastLane(server, prime);
+  return server;
 }

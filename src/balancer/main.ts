@@ -1,19 +1,19 @@
 import 'dotenv/config';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../shared/close-server.js';
-import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createAccessLogger, createLogger, logListening } from '../shared/logger.js';
-import { buildBalancer } from './balancer.js';
+import { buildBalancer, createBalancerServer } from './balancer.js';
 import { loadBalancerConfig } from './config.js';
 
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
 const root = createLogger('balancer', config.logLevel);
 const { logger, close: closeLog } = root;
-const { handler, healthChecker, upstream } = buildBalancer(config, logger, { accessLog: createAccessLogger(root, 'balancer') });
+const balancer = buildBalancer(config, logger, { accessLog: createAccessLogger(root, 'balancer') });
+const { healthChecker, upstream } = balancer;
 
-const server = createHttpServer(handler);
+const server = createBalancerServer(balancer);
 server.listen(config.port, config.host, () => {
   const { port } = server.address() as AddressInfo;
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });

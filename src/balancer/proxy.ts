@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendError, toHttpError } from '../shared/error-handler.js';
+import { toHttpError } from '../shared/error-handler.js';
 import { HttpError } from '../shared/http-error.js';
 import { logLevelFor } from '../shared/http-logger.js';
 import type { AccessLogger, Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
-import { SECURITY_HEADERS_FLAT, applySecurityHeaders } from '../shared/security-headers.js';
+import { SECURITY_HEADERS_FLAT } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
 import type { ForwardResult, UpstreamAnswer, Upstream } from './forward.js';
@@ -46,11 +46,31 @@ export function isPrimePath(url: string): boolean {
   return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
 }
 
+/** A request for `/is_prime`, as the handler needs it, whichever server read it. */
+export interface PrimeRequest {
+  method: string;
+  /** The request target as it came on the wire: `/is_prime/…`. */
+  url: string;
+  /** The client's `X-Request-Id`, if it sent one. */
+  requestIdHeader: string | string[] | undefined;
+}
+
+/** Where the handler's answer goes: Node's ServerResponse, or the fast lane (fast-lane.ts). */
+export interface PrimeReply {
+  /** Cancelled by the server when the client goes away before the answer is sent. */
+  readonly hangUp: Cancellation;
+  /** Writes the whole answer, once; `headers` is a flat `[name, value, …]` list. */
+  send(status: number, headers: string[], body: Buffer | string): void;
+}
+
+export type PrimeHandler = (request: PrimeRequest, reply: PrimeReply) => void;
+
 /**
- * `GET /is_prime/:n`: the hot path, on Node's bare request and response rather than Express,
- * whose routing and middleware cost several times the rest of the request (measured: see
- * BENCHMARKS.md). It keeps the app's behaviour: request id, security headers, JSON errors, one
- * log line per request in the same shape as pino-http's.
+ * `GET /is_prime/:n`: the hot path. Express's routing and middleware cost several times the
+ * rest of the request (measured: see BENCHMARKS.md), so this handler runs without them — on
+ * Node's bare request and response (`nodePrimeRoute`), or, for requests of a simple form, on
+ * the balancer's own connection handling (fast-lane.ts). It keeps the app's behaviour: request
+ * id, security headers, JSON errors, one log line per request in the same shape as pino-http's.
  *
  * The number is validated here (a bad one never reaches a worker, so it can never count
  * against one). Then it waits for a worker with a free slot and forwards. A failed try goes
@@ -58,32 +78,37 @@ export function isPrimePath(url: string): boolean {
  * error only when no healthy worker could answer in time. A worker's 4xx is an answer:
  * passed through, not held against the worker.
  */
-export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createPrimeHandler(deps: ProxyDeps): PrimeHandler {
   const { metrics, logger, maxDigits, accessLog } = deps;
   /** Workers whose health is being asked after a timeout (probe() never rejects). */
   const probing = new WeakSet<ServerEntry>();
 
-  return (req, res) => {
+  return (request, reply) => {
     const started = performance.now();
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-    const done = (server?: string) =>
-      accessLog(logLevelFor(req.url, res.statusCode), {
+    const requestId = requestIdFrom(request.requestIdHeader);
+    const { method, url } = request;
+    let sent = false;
+    const answer: Answer = (status, headers, body, server) => {
+      reply.send(status, headers, body);
+      sent = true;
+      accessLog(logLevelFor(url, status), {
         reqId: requestId,
-        method: req.method ?? 'GET',
-        url: req.url ?? '',
-        status: res.statusCode,
+        method,
+        url,
+        status,
         responseTime: Math.round(performance.now() - started),
         server,
       });
+    };
+    const fail = (error: HttpError) => sendError(answer, requestId, error);
 
-    const url = req.url ?? '';
     const segment = numberSegment(url.slice(PRIME_PREFIX.length));
     if (segment === undefined) {
-      fail(res, requestId, new HttpError(404, 'not_found', `no route for ${req.method} ${url.split('?')[0]}`), done);
+      fail(new HttpError(404, 'not_found', `no route for ${method} ${url.split('?')[0]}`));
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      fail(res, requestId, new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use GET`, { Allow: 'GET' }), done);
+    if (method !== 'GET' && method !== 'HEAD') {
+      fail(new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use GET`, { Allow: 'GET' }));
       return;
     }
     let number: string;
@@ -94,25 +119,48 @@ export function createPrimeRoute(deps: ProxyDeps): (req: IncomingMessage, res: S
       heavy = parsed.value >= HEAVY_FROM;
     } catch (err) {
       metrics.request('none', 'rejected', (performance.now() - started) / 1000);
-      fail(res, requestId, toHttpError(err), done);
+      fail(toHttpError(err));
       return;
     }
-    route(deps, probing, res, `/is_prime/${number}`, heavy, requestId, started, done).catch((err: unknown) => {
+    route(deps, probing, reply.hangUp, `/is_prime/${number}`, heavy, requestId, started, answer).catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, 'request failed');
-      if (!res.headersSent) fail(res, requestId, toHttpError(err), done);
+      if (!sent && !reply.hangUp.cancelled) fail(toHttpError(err));
     });
   };
 }
 
+/** The handler on Node's request and response: for requests the fast lane hands to Node. */
+export function nodePrimeRoute(handler: PrimeHandler): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const hangUp = new Cancellation();
+    res.once('close', () => {
+      if (!res.writableFinished) hangUp.cancel();
+    });
+    handler(
+      { method: req.method ?? 'GET', url: req.url ?? '', requestIdHeader: req.headers[REQUEST_ID_HEADER] },
+      {
+        hangUp,
+        send(status, headers, body) {
+          res.writeHead(status, headers);
+          res.end(body);
+        },
+      },
+    );
+  };
+}
+
+/** Sends the answer and writes its log line; `server` is the worker that answered. */
+type Answer = (status: number, headers: string[], body: Buffer | string, server?: string) => void;
+
 async function route(
   deps: ProxyDeps,
   probing: WeakSet<ServerEntry>,
-  res: ServerResponse,
+  hangUp: Cancellation,
   path: string,
   heavy: boolean,
   requestId: string,
   started: number,
-  done: (server?: string) => void,
+  answer: Answer,
 ): Promise<void> {
   const { admission, metrics, logger } = deps;
   const deadline = started + deps.requestDeadlineMs;
@@ -120,75 +168,62 @@ async function route(
   const failures: UpstreamFailure[] = [];
   const seconds = () => (performance.now() - started) / 1000;
 
-  // A client that hangs up cancels its place in the queue and its upstream request.
-  const hangUp = new Cancellation();
-  const onClose = () => {
-    if (!res.writableFinished) hangUp.cancel();
-  };
-  res.once('close', onClose);
-
-  try {
-    let refusal: 'no_active_servers' | 'exhausted' | 'overloaded' | 'aborted' | undefined;
-    while (tried.size < deps.maxTries && !hangUp.cancelled) {
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        failures.push({ kind: 'timeout', message: 'request deadline passed' });
-        break;
-      }
-      // Usually a slot is free and the answer is immediate: skip the await's extra tick then.
-      const admission$ = admission.acquire(tried, { cancellation: hangUp, maxWaitMs: remaining, heavy });
-      const admitted = admission$ instanceof Promise ? await admission$ : admission$;
-      if (!admitted.ok) {
-        refusal = admitted.reason;
-        break;
-      }
-      tried.add(admitted.server.address);
-      const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
-      const answered = await tryServers(deps, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
-        metrics.retry(server.name, failure.kind);
-        judge(deps, probing, server, failure);
-        if (answeredElsewhere) {
-          logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
-          return;
-        }
-        failures.push(failure);
-        logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message, tries: tried.size }, 'try failed');
-      });
-      if (answered) {
-        const { server, answer } = answered;
-        metrics.request(server.name, answer.status < 400 ? 'ok' : 'client_error', seconds());
-        // One writeHead with every header, instead of a setHeader call (and check) for each.
-        const headers = [
-          ...SECURITY_HEADERS_FLAT,
-          REQUEST_ID_HEADER,
-          requestId,
-          SERVED_BY_HEADER,
-          server.name,
-          'content-type',
-          answer.contentType,
-          'content-length',
-          String(answer.body.length),
-        ];
-        if (answer.retryAfter !== undefined) headers.push('retry-after', answer.retryAfter);
-        res.writeHead(answer.status, headers);
-        res.end(answer.body);
-        done(server.name);
+  let refusal: 'no_active_servers' | 'exhausted' | 'overloaded' | 'aborted' | undefined;
+  while (tried.size < deps.maxTries && !hangUp.cancelled) {
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) {
+      failures.push({ kind: 'timeout', message: 'request deadline passed' });
+      break;
+    }
+    // A client that hangs up (hangUp) cancels its place in the queue and its upstream request.
+    // Usually a slot is free and the answer is immediate: skip the await's extra tick then.
+    const admission$ = admission.acquire(tried, { cancellation: hangUp, maxWaitMs: remaining, heavy });
+    const admitted = admission$ instanceof Promise ? await admission$ : admission$;
+    if (!admitted.ok) {
+      refusal = admitted.reason;
+      break;
+    }
+    tried.add(admitted.server.address);
+    const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
+    const answered = await tryServers(deps, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
+      metrics.retry(server.name, failure.kind);
+      judge(deps, probing, server, failure);
+      if (answeredElsewhere) {
+        logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
         return;
       }
-      if (hangUp.cancelled) refusal = 'aborted';
-    }
-
-    if (refusal === 'aborted' || hangUp.cancelled) {
-      metrics.request('none', 'client_gone', seconds());
-      logger.warn({ reqId: requestId, req: { method: 'GET', url: path } }, 'request aborted by the client');
+      failures.push(failure);
+      logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message, tries: tried.size }, 'try failed');
+    });
+    if (answered) {
+      const { server, answer: reply } = answered;
+      metrics.request(server.name, reply.status < 400 ? 'ok' : 'client_error', seconds());
+      const headers = [
+        ...SECURITY_HEADERS_FLAT,
+        REQUEST_ID_HEADER,
+        requestId,
+        SERVED_BY_HEADER,
+        server.name,
+        'content-type',
+        reply.contentType,
+        'content-length',
+        String(reply.body.length),
+      ];
+      if (reply.retryAfter !== undefined) headers.push('retry-after', reply.retryAfter);
+      answer(reply.status, headers, reply.body, server.name);
       return;
     }
-    const error = failureReply(deps, refusal, failures);
-    metrics.request('none', error.code, seconds());
-    fail(res, requestId, error, done);
-  } finally {
-    res.off('close', onClose);
+    if (hangUp.cancelled) refusal = 'aborted';
   }
+
+  if (refusal === 'aborted' || hangUp.cancelled) {
+    metrics.request('none', 'client_gone', seconds());
+    logger.warn({ reqId: requestId, req: { method: 'GET', url: path } }, 'request aborted by the client');
+    return;
+  }
+  const error = failureReply(deps, refusal, failures);
+  metrics.request('none', error.code, seconds());
+  sendError(answer, requestId, error);
 }
 
 interface TryContext {
@@ -295,8 +330,6 @@ function judge(deps: ProxyDeps, probing: WeakSet<ServerEntry>, server: ServerEnt
   }
 }
 
-
-
 function failureReply(
   deps: ProxyDeps,
   refusal: 'no_active_servers' | 'exhausted' | 'overloaded' | undefined,
@@ -313,9 +346,17 @@ function failureReply(
   });
 }
 
-function fail(res: ServerResponse, requestId: string, error: HttpError, done: () => void): void {
-  res.setHeader(REQUEST_ID_HEADER, requestId);
-  applySecurityHeaders(res);
-  sendError(res, error);
-  done();
+/** An HttpError as the JSON reply, with the headers every reply of ours has. */
+function sendError(answer: Answer, requestId: string, error: HttpError): void {
+  const body = JSON.stringify(error.toBody());
+  answer(error.status, [
+    ...SECURITY_HEADERS_FLAT,
+    REQUEST_ID_HEADER,
+    requestId,
+    ...Object.entries(error.headers).flat(),
+    'content-type',
+    'application/json; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+  ], body);
 }

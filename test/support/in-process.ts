@@ -1,8 +1,8 @@
 import type { Server } from 'node:net';
 import { createHttpServer } from '../../src/shared/http-server.js';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener } from 'node:http';
-import { buildBalancer } from '../../src/balancer/balancer.js';
+import type { RequestListener, Server as HttpServer } from 'node:http';
+import { buildBalancer, createBalancerServer } from '../../src/balancer/balancer.js';
 import { loadBalancerConfig, type BalancerConfig } from '../../src/balancer/config.js';
 import type { AdmissionQueue } from '../../src/balancer/admission.js';
 import type { HealthChecker } from '../../src/balancer/health-checker.js';
@@ -20,8 +20,8 @@ export interface Running {
 }
 
 /** Listens on an ephemeral loopback port, as main.ts does on its configured one. */
-export async function listen(app: RequestListener): Promise<Running> {
-  const server = createHttpServer(app);
+export async function listen(app: RequestListener | HttpServer): Promise<Running> {
+  const server = typeof app === 'function' ? createHttpServer(app) : app;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };
@@ -60,8 +60,9 @@ export async function startBalancer(
     idleCheckAfterMs: 60_000,
     ...overrides,
   };
-  const { handler, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
-  const running = await listen(handler);
+  const balancer = buildBalancer(config, logger, { processMetrics: false });
+  const { registry, healthChecker, upstream, admission } = balancer;
+  const running = await listen(createBalancerServer(balancer));
   return {
     ...running,
     registry,

@@ -1,0 +1,296 @@
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { trackOwnConnections, type RequestTracker } from '../shared/close-server.js';
+import { Cancellation } from './cancellation.js';
+import { INCOMPLETE, OTHER, readSimpleRequest, type SimpleRequest } from './http1-request.js';
+import type { PrimeHandler } from './proxy.js';
+
+/** Requests one connection may have in progress (pipelined) before we stop reading from it. */
+const MAX_IN_PROGRESS = 16;
+/** What Node's ServerResponse refuses in a header value (its checkInvalidHeaderChar). */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Puts the balancer's own connection handling ahead of Node's HTTP server. Node's server costs
+ * more CPU per request than all of our own code on the hot path together (BENCHMARKS.md), and
+ * at a few hundred requests a second that cost is latency. So every new connection starts here:
+ * requests of a strict, simple form (http1-request.ts: `GET`/`HEAD /is_prime/…`, no body, plain
+ * headers) go straight to `handle`, the same handler Node's path uses, and are answered here in
+ * order. The first request of any other form — another route, a body, an odd header, a request
+ * split over reads — hands the connection to Node's server for the rest of its life, with the
+ * bytes not yet consumed, once the answers already owed on it are written. Node then reads,
+ * answers or refuses that request exactly as it would have without this lane.
+ *
+ * The lane keeps Node's behaviour where a client can see it: `Date`, `Connection` and
+ * `Keep-Alive` headers; keep-alive for `server.keepAliveTimeout` after the last byte either
+ * way; `Connection: close` honoured; a client's half-close treated as a hang-up; answers to
+ * pipelined requests in order, with back-pressure; and `closeServer` (close-server.ts) drains
+ * these connections as it does Node's.
+ */
+export function attachFastLane(server: Server, handle: PrimeHandler): void {
+  const nodeListeners = server.listeners('connection') as Array<(this: Server, socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  const open = new Set<LaneConnection>();
+  const tracker = trackOwnConnections(server, {
+    closeIdle: () => {
+      for (const connection of open) connection.closeIfIdle();
+    },
+    closeAll: () => {
+      for (const connection of open) connection.destroy();
+    },
+  });
+  server.on('connection', (socket: Socket) => {
+    const connection = new LaneConnection(socket, {
+      server,
+      handle,
+      tracker,
+      forget: () => open.delete(connection),
+      handOff: () => {
+        for (const listener of nodeListeners) listener.call(server, socket);
+      },
+    });
+    open.add(connection);
+  });
+}
+
+interface LaneContext {
+  server: Server;
+  handle: PrimeHandler;
+  tracker: RequestTracker;
+  /** The connection is no longer ours (closed, or handed to Node). */
+  forget: () => void;
+  /** Gives the socket to Node's HTTP server. */
+  handOff: () => void;
+}
+
+/** A request read on the connection, in arrival order; its answer waits for those before it. */
+interface InProgress {
+  hangUp: Cancellation;
+  head: boolean;
+  keepAlive: boolean;
+  /** The whole answer, once there is one. */
+  response: string | undefined;
+  /** Whether the answer says `Connection: close`. */
+  closes: boolean;
+}
+
+class LaneConnection {
+  /** Bytes read and not yet consumed, as latin1 (one character per byte). */
+  private text = '';
+  private readonly inProgress: InProgress[] = [];
+  /** No more requests are read: the connection is closing, or is to be handed to Node. */
+  private stopped = false;
+  private handingOff = false;
+  /** The connection is closing, closed or handed to Node: nothing more is done here. */
+  private done = false;
+  private advancing = false;
+  private paused = false;
+  private waitingForDrain = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: LaneContext,
+  ) {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('drain', this.onDrain);
+    socket.on('timeout', this.onTimeout);
+    // Errors (a reset) are followed by 'close', which does the cleaning up.
+    socket.on('error', ignore);
+    // Node's net timer restarts on every read and write: this closes a connection that has
+    // been silent that long, and onTimeout ignores it while an answer is being worked on.
+    socket.setTimeout(ctx.server.keepAliveTimeout);
+  }
+
+  closeIfIdle(): void {
+    if (this.inProgress.length === 0) this.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    // Bytes after a request for Node are kept for Node; after `Connection: close`, dropped.
+    if (this.done || (this.stopped && !this.handingOff)) return;
+    this.text = this.text.length === 0 ? chunk.toString('latin1') : this.text + chunk.toString('latin1');
+    this.advance();
+  };
+
+  /**
+   * Reads the requests that can be read and writes the answers that are ready, then decides
+   * what the connection does next: wait for answers, go to Node, close, or wait for the
+   * client. Runs after every read, every answer and every drain; never re-entered.
+   */
+  private advance(): void {
+    if (this.done || this.advancing) return;
+    this.advancing = true;
+    let progress = true;
+    while (progress && !this.done) {
+      const read = !this.stopped && this.readRequests();
+      progress = this.writeReady() || read;
+    }
+    this.advancing = false;
+    if (this.done) return;
+    if (this.inProgress.length > 0) {
+      this.setPaused(this.waitingForDrain || this.handingOff || this.inProgress.length >= MAX_IN_PROGRESS);
+    } else if (this.handingOff || (!this.stopped && this.text.length > 0)) {
+      // Nothing owed any more: a request of another form, or part of one, is Node's to read.
+      this.handOff();
+    } else if (this.stopped || this.ctx.tracker.closing) {
+      this.done = true;
+      this.socket.end();
+    } else {
+      this.setPaused(this.waitingForDrain);
+    }
+  }
+
+  /** Starts every complete simple request in the bytes read; whether it started one. */
+  private readRequests(): boolean {
+    let from = 0;
+    let started = false;
+    while (!this.stopped && this.inProgress.length < MAX_IN_PROGRESS && from < this.text.length) {
+      const request = readSimpleRequest(this.text, from);
+      if (request === INCOMPLETE) break;
+      if (request === OTHER) {
+        this.stopped = true;
+        this.handingOff = true;
+        break;
+      }
+      from = request.end;
+      // Whatever a client sends after `Connection: close` is not read (as Node does).
+      if (!request.keepAlive) this.stopped = true;
+      this.start(request);
+      started = true;
+    }
+    this.text = this.stopped && !this.handingOff ? '' : this.text.slice(from);
+    return started;
+  }
+
+  private start(request: SimpleRequest): void {
+    const entry: InProgress = { hangUp: new Cancellation(), head: request.method === 'HEAD', keepAlive: request.keepAlive, response: undefined, closes: false };
+    this.inProgress.push(entry);
+    this.ctx.tracker.started(entry);
+    this.ctx.handle(
+      { method: request.method, url: request.url, requestIdHeader: request.requestId },
+      { hangUp: entry.hangUp, send: (status, headers, body) => this.answer(entry, status, headers, body) },
+    );
+  }
+
+  private answer(entry: InProgress, status: number, headers: string[], body: Buffer | string): void {
+    if (this.done || entry.response !== undefined) return;
+    // Throws before anything is written, as Node's writeHead does: the handler answers 500.
+    const closes = !entry.keepAlive || this.ctx.tracker.closing;
+    entry.response = serialize(status, headers, entry.head ? undefined : body, closes, this.ctx.server.keepAliveTimeout);
+    entry.closes = closes;
+    // Written at once when it is first in line; otherwise when those before it are.
+    this.advance();
+  }
+
+  /** Writes the answers that are next in line, in the order their requests came; whether it wrote. */
+  private writeReady(): boolean {
+    let wrote = false;
+    const { tracker } = this.ctx;
+    while (this.inProgress.length > 0 && this.inProgress[0]!.response !== undefined) {
+      const entry = this.inProgress.shift()!;
+      wrote = true;
+      // Counted as answered once the bytes are with the kernel, so that shutdown, which
+      // closes every connection once nothing is being answered, does not cut them off.
+      if (!this.socket.write(entry.response!, 'latin1', () => tracker.ended(entry))) this.waitingForDrain = true;
+      if (entry.closes) {
+        this.stopped = true;
+        this.handingOff = false;
+        this.text = '';
+        this.abandon();
+      }
+    }
+    return wrote;
+  }
+
+  /** Gives up the requests still in progress: their client will not read their answers. */
+  private abandon(): void {
+    for (const entry of this.inProgress.splice(0)) {
+      entry.hangUp.cancel();
+      this.ctx.tracker.ended(entry);
+    }
+  }
+
+  private handOff(): void {
+    const { socket } = this;
+    this.done = true;
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('close', this.onClose);
+    socket.off('drain', this.onDrain);
+    socket.off('timeout', this.onTimeout);
+    socket.off('error', ignore);
+    socket.setTimeout(0);
+    // Paused first: unshifted bytes on a flowing socket would be emitted to no listener.
+    socket.pause();
+    if (this.text.length > 0) socket.unshift(Buffer.from(this.text, 'latin1'));
+    this.text = '';
+    this.ctx.forget();
+    this.ctx.handOff();
+    socket.resume();
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    if (paused) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private readonly onDrain = (): void => {
+    this.waitingForDrain = false;
+    this.advance();
+  };
+
+  // As Node's server does by default (no half-open connections): the client is gone.
+  private readonly onEnd = (): void => {
+    this.done = true;
+    this.abandon();
+    this.socket.end();
+  };
+
+  private readonly onClose = (): void => {
+    this.done = true;
+    this.abandon();
+    this.ctx.forget();
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.inProgress.length === 0) this.socket.destroy();
+  };
+}
+
+function ignore(): void {}
+
+let dateSecond = -1;
+let dateText = '';
+
+/** The `Date` header, made once a second as Node's server does. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
+/** The whole answer, head and body, as latin1 (one character per byte) for a single write. */
+function serialize(status: number, headers: readonly string[], body: Buffer | string | undefined, closes: boolean, keepAliveMs: number): string {
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) {
+    const value = headers[i + 1]!;
+    if (INVALID_HEADER_VALUE.test(value)) throw new TypeError(`invalid character in the value of header ${headers[i]}`);
+    text += `${headers[i]}: ${value}\r\n`;
+  }
+  text += `Date: ${httpDate()}\r\n`;
+  text += closes ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
+  if (body === undefined) return text;
+  return text + (typeof body === 'string' ? Buffer.from(body).toString('latin1') : body.toString('latin1'));
+}
