@@ -9,6 +9,12 @@ import type { PrimeHandler } from './proxy.js';
 const MAX_IN_PROGRESS = 16;
 /** What Node's ServerResponse refuses in a header value (its checkInvalidHeaderChar). */
 const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/**
+ * Node's server keeps an idle connection this much longer than the `Keep-Alive: timeout` it
+ * announces, so that a client reusing it just in time does not meet a connection being closed
+ * (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER in Node's _http_server.js).
+ */
+const KEEP_ALIVE_GRACE_MS = 1_000;
 
 /**
  * Puts the balancer's own connection handling ahead of Node's HTTP server. Node's server costs
@@ -22,10 +28,13 @@ const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
  * answers or refuses that request exactly as it would have without this lane.
  *
  * The lane keeps Node's behaviour where a client can see it: `Date`, `Connection` and
- * `Keep-Alive` headers; keep-alive for `server.keepAliveTimeout` after the last byte either
- * way; `Connection: close` honoured; a client's half-close treated as a hang-up; answers to
+ * `Keep-Alive` headers; a new connection waits up to `server.headersTimeout` for its first
+ * request, an idle one `server.keepAliveTimeout` (plus Node's grace second) for the next;
+ * `Connection: close` honoured; a client's half-close treated as a hang-up; answers to
  * pipelined requests in order, with back-pressure; and `closeServer` (close-server.ts) drains
- * these connections as it does Node's.
+ * these connections as it does Node's. One difference, on purpose: bytes a client sends after
+ * a `Connection: close` request are dropped, where Node answers them with a 400 that can cut
+ * off the answer still owed.
  */
 export function attachFastLane(server: Server, handle: PrimeHandler): void {
   const nodeListeners = server.listeners('connection') as Array<(this: Server, socket: Socket) => void>;
@@ -86,6 +95,8 @@ class LaneConnection {
   private advancing = false;
   private paused = false;
   private waitingForDrain = false;
+  /** Whether an answer has been written: until then, the connection is new, not idle. */
+  private answered = false;
 
   constructor(
     private readonly socket: Socket,
@@ -98,13 +109,19 @@ class LaneConnection {
     socket.on('timeout', this.onTimeout);
     // Errors (a reset) are followed by 'close', which does the cleaning up.
     socket.on('error', ignore);
-    // Node's net timer restarts on every read and write: this closes a connection that has
-    // been silent that long, and onTimeout ignores it while an answer is being worked on.
-    socket.setTimeout(ctx.server.keepAliveTimeout);
+    // Node's net timer restarts on every read and write, so this fires after that long
+    // without either; onTimeout ignores it while an answer is being worked on. Until the first
+    // answer it is Node's wait for a first request; then the keep-alive wait (below).
+    socket.setTimeout(ctx.server.headersTimeout);
   }
 
+  /**
+   * At shutdown, as Node's closeIdleConnections: only a connection that has been answered and
+   * has nothing in progress, half-read or still being sent. A new one may be about to send its
+   * first request; it is answered (with `Connection: close`) or closed by `closeAll`.
+   */
   closeIfIdle(): void {
-    if (this.inProgress.length === 0) this.destroy();
+    if (this.answered && this.inProgress.length === 0 && this.text.length === 0 && this.socket.writableLength === 0) this.destroy();
   }
 
   destroy(): void {
@@ -140,7 +157,11 @@ class LaneConnection {
       this.handOff();
     } else if (this.stopped || this.ctx.tracker.closing) {
       this.done = true;
+      // As Node's destroySoon: once the last answer is out the connection is gone, whatever
+      // the client goes on sending.
       this.socket.end();
+      if (this.socket.writableFinished) this.socket.destroy();
+      else this.socket.once('finish', () => this.socket.destroy());
     } else {
       this.setPaused(this.waitingForDrain);
     }
@@ -159,7 +180,7 @@ class LaneConnection {
         break;
       }
       from = request.end;
-      // Whatever a client sends after `Connection: close` is not read (as Node does).
+      // Whatever a client sends after `Connection: close` is not read (see attachFastLane).
       if (!request.keepAlive) this.stopped = true;
       this.start(request);
       started = true;
@@ -195,6 +216,11 @@ class LaneConnection {
     while (this.inProgress.length > 0 && this.inProgress[0]!.response !== undefined) {
       const entry = this.inProgress.shift()!;
       wrote = true;
+      if (!this.answered) {
+        this.answered = true;
+        const { keepAliveTimeout } = this.ctx.server;
+        this.socket.setTimeout(keepAliveTimeout > 0 ? keepAliveTimeout + KEEP_ALIVE_GRACE_MS : 0);
+      }
       // Counted as answered once the bytes are with the kernel, so that shutdown, which
       // closes every connection once nothing is being answered, does not cut them off.
       if (!this.socket.write(entry.response!, 'latin1', () => tracker.ended(entry))) this.waitingForDrain = true;
@@ -261,7 +287,19 @@ class LaneConnection {
   };
 
   private readonly onTimeout = (): void => {
-    if (this.inProgress.length === 0) this.socket.destroy();
+    if (this.inProgress.length > 0) return;
+    if (this.answered) {
+      this.socket.destroy();
+      return;
+    }
+    // No first request in time: Node's server reports that as a client error, and the
+    // server's one mapping of client errors (http-server.ts) answers it.
+    this.done = true;
+    this.abandon();
+    this.ctx.forget();
+    const error: NodeJS.ErrnoException = new Error('no request within headersTimeout');
+    error.code = 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!this.ctx.server.emit('clientError', error, this.socket)) this.socket.destroy();
   };
 }
 
@@ -283,14 +321,17 @@ function httpDate(): string {
 
 /** The whole answer, head and body, as latin1 (one character per byte) for a single write. */
 function serialize(status: number, headers: readonly string[], body: Buffer | string | undefined, closes: boolean, keepAliveMs: number): string {
-  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  let text = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
   for (let i = 0; i < headers.length; i += 2) {
     const value = headers[i + 1]!;
     if (INVALID_HEADER_VALUE.test(value)) throw new TypeError(`invalid character in the value of header ${headers[i]}`);
     text += `${headers[i]}: ${value}\r\n`;
   }
   text += `Date: ${httpDate()}\r\n`;
-  text += closes ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
+  // As Node: no Keep-Alive header when its timeout is off (0).
+  if (closes) text += 'Connection: close\r\n\r\n';
+  else if (keepAliveMs > 0) text += `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveMs / 1000)}\r\n\r\n`;
+  else text += 'Connection: keep-alive\r\n\r\n';
   if (body === undefined) return text;
   return text + (typeof body === 'string' ? Buffer.from(body).toString('latin1') : body.toString('latin1'));
 }

@@ -3,6 +3,17 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { trackRequests } from './close-server.js';
 
+/** Node's client errors as our JSON replies: what the client did, not how Node noticed. */
+function clientErrorReply(code: string | undefined): { status: string; body: string } {
+  const [status, error, message] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'headers_too_large', 'the request headers are too large']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'request_timeout', 'the request did not arrive in time']
+        : ['400 Bad Request', 'bad_request', 'the request is not valid HTTP'];
+  return { status, body: JSON.stringify({ error, message }) };
+}
+
 /**
  * An HTTP server for an Express app that also answers requests Node cannot parse (bad
  * request line, oversized headers) with a JSON error, as every reply of ours is JSON,
@@ -16,13 +27,7 @@ export function createHttpServer(app: RequestListener): Server {
       socket.destroy();
       return;
     }
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = JSON.stringify(
-      tooLarge
-        ? { error: 'headers_too_large', message: 'the request headers are too large' }
-        : { error: 'bad_request', message: 'the request is not valid HTTP' },
-    );
+    const { status, body } = clientErrorReply(err.code);
     socket.end(
       `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
     );

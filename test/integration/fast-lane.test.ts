@@ -57,6 +57,19 @@ describe('fast lane', () => {
     expect(numberOf(last!)).toBe('8');
   });
 
+  it('when a request arrives in two pieces while an answer is still owed, then both are answered in order', async () => {
+    const balancer = track(await startBalancer());
+    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 200 }));
+    balancer.register(slow);
+    const connection = await open(balancer.url);
+    const second = rawRequest('/is_prime/8');
+    connection.send(rawRequest('/is_prime/7') + second.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    connection.send(second.slice(20));
+    const answers = await connection.answers(2);
+    expect(answers.map(numberOf)).toEqual(['7', '8']);
+  });
+
   it('when a request arrives in two pieces, then it is answered like any other', async () => {
     const balancer = await balancerWithWorker();
     const connection = await open(balancer.url);
@@ -80,13 +93,27 @@ describe('fast lane', () => {
     await connection.closedByServer();
   });
 
-  it('when the client sends Connection: close, then the answer says so and the connection is closed after it', async () => {
+  it('when the client sends Connection: close and more, then only that request is answered and the connection is closed', async () => {
     const balancer = await balancerWithWorker();
     const connection = await open(balancer.url);
-    connection.send(rawRequest('/is_prime/7', ['Connection: close']));
+    connection.send(rawRequest('/is_prime/7', ['Connection: close']) + rawRequest('/is_prime/8'));
     const [answer] = await connection.answers(1);
     expect(answer).toMatchObject({ status: 200, headers: { connection: 'close' } });
     await connection.closedByServer();
+    expect(connection.responses).toHaveLength(1);
+  });
+
+  it('when the client half-closes before its answer, then the request is cancelled at the worker and the connection closed', async () => {
+    const balancer = track(await startBalancer());
+    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 2_000 }));
+    balancer.register(slow);
+    const connection = await open(balancer.url);
+    connection.send(rawRequest('/is_prime/7'));
+    await new Promise((r) => setTimeout(r, 100));
+    connection.socket.end();
+    await connection.closedByServer(1_000);
+    expect(connection.responses).toHaveLength(0);
+    await expect.poll(() => slow.seen.closedEarly).toBe(1);
   });
 
   it('when a HEAD comes before a GET on one connection, then it gets the headers only and the GET its whole answer', async () => {
@@ -108,7 +135,7 @@ describe('fast lane', () => {
     expect(answers.map(numberOf)).toEqual(numbers);
   });
 
-  it('when a kept-alive connection is idle for the keep-alive timeout, then it is closed; a request in progress keeps it', async () => {
+  it('when a kept-alive connection is idle for the keep-alive timeout and a second, then it is closed; a request in progress keeps it', async () => {
     const balancer = track(await startBalancer());
     const slow = track(await fakeWorker('slow', 'slow', { slowMs: 400 }));
     balancer.register(slow);
@@ -120,7 +147,23 @@ describe('fast lane', () => {
     expect(answer).toMatchObject({ status: 200, headers: { 'keep-alive': 'timeout=0' } });
     const idleSince = Date.now();
     await connection.closedByServer();
-    expect(Date.now() - idleSince).toBeGreaterThanOrEqual(150);
+    // Node's own grace second after the announced timeout, so a client reusing it in time is safe.
+    expect(Date.now() - idleSince).toBeGreaterThanOrEqual(1_100);
+    expect(Date.now() - idleSince).toBeLessThan(2_500);
+  });
+
+  it('when a new connection sends nothing, then it waits the headers timeout, not the keep-alive one, and gets a JSON 408', async () => {
+    const balancer = await balancerWithWorker();
+    const server = balancer.server as Server;
+    server.keepAliveTimeout = 100;
+    server.headersTimeout = 600;
+    const opened = Date.now();
+    const connection = await open(balancer.url);
+    await connection.closedByServer();
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(500);
+    const [answer] = connection.responses;
+    expect(answer?.status).toBe(408);
+    expect(JSON.parse(answer!.body)).toMatchObject({ error: 'request_timeout' });
   });
 
   it('when the answer is an error, then the lane sends exactly what Node sends for the same request', async () => {
@@ -154,12 +197,19 @@ describe('fast lane', () => {
     await idle.answers(1);
     const busy = await open(balancer.url);
     busy.send(rawRequest('/is_prime/7'));
+    const unused = await open(balancer.url);
     await new Promise((r) => setTimeout(r, 50));
     const closed = closeServer(balancer.server as Server);
+    // A connection opened before shutdown whose first request comes just after it began.
+    await new Promise((r) => setTimeout(r, 10));
+    unused.send(rawRequest('/is_prime/9'));
     await idle.closedByServer(1_000);
     const [answer] = await busy.answers(1);
     expect(answer).toMatchObject({ status: 200, headers: { connection: 'close' } });
+    const [late] = await unused.answers(1);
+    expect(late).toMatchObject({ status: 200, headers: { connection: 'close' } });
     await busy.closedByServer(1_000);
+    await unused.closedByServer(1_000);
     await closed;
   });
 });
