@@ -97,18 +97,22 @@ class LaneConnection {
   private waitingForDrain = false;
   /** Whether an answer has been written: until then, the connection is new, not idle. */
   private answered = false;
+  /** Ours while the connection is; all removed at hand-off. Only 'data' uses its argument. */
+  private readonly listeners: ReadonlyArray<[string, (chunk: Buffer) => void]> = [
+    ['data', (chunk: Buffer) => this.onData(chunk)],
+    ['end', () => this.onEnd()],
+    ['close', () => this.onClose()],
+    ['drain', () => this.onDrain()],
+    ['timeout', () => this.onTimeout()],
+    // Errors (a reset) are followed by 'close', which does the cleaning up.
+    ['error', ignore],
+  ];
 
   constructor(
     private readonly socket: Socket,
     private readonly ctx: LaneContext,
   ) {
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('drain', this.onDrain);
-    socket.on('timeout', this.onTimeout);
-    // Errors (a reset) are followed by 'close', which does the cleaning up.
-    socket.on('error', ignore);
+    for (const [event, listener] of this.listeners) socket.on(event, listener);
     // Node's net timer restarts on every read and write, so this fires after that long
     // without either; onTimeout ignores it while an answer is being worked on. Until the first
     // answer it is Node's wait for a first request; then the keep-alive wait (below).
@@ -128,12 +132,12 @@ class LaneConnection {
     this.socket.destroy();
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  private onData(chunk: Buffer): void {
     // Bytes after a request for Node are kept for Node; after `Connection: close`, dropped.
     if (this.done || (this.stopped && !this.handingOff)) return;
     this.text = this.text.length === 0 ? chunk.toString('latin1') : this.text + chunk.toString('latin1');
     this.advance();
-  };
+  }
 
   /**
    * Reads the requests that can be read and writes the answers that are ready, then decides
@@ -245,12 +249,7 @@ class LaneConnection {
   private handOff(): void {
     const { socket } = this;
     this.done = true;
-    socket.off('data', this.onData);
-    socket.off('end', this.onEnd);
-    socket.off('close', this.onClose);
-    socket.off('drain', this.onDrain);
-    socket.off('timeout', this.onTimeout);
-    socket.off('error', ignore);
+    for (const [event, listener] of this.listeners) socket.off(event, listener);
     socket.setTimeout(0);
     // Paused first: unshifted bytes on a flowing socket would be emitted to no listener.
     socket.pause();
@@ -268,25 +267,25 @@ class LaneConnection {
     else this.socket.resume();
   }
 
-  private readonly onDrain = (): void => {
+  private onDrain(): void {
     this.waitingForDrain = false;
     this.advance();
-  };
+  }
 
   // As Node's server does by default (no half-open connections): the client is gone.
-  private readonly onEnd = (): void => {
+  private onEnd(): void {
     this.done = true;
     this.abandon();
     this.socket.end();
-  };
+  }
 
-  private readonly onClose = (): void => {
+  private onClose(): void {
     this.done = true;
     this.abandon();
     this.ctx.forget();
-  };
+  }
 
-  private readonly onTimeout = (): void => {
+  private onTimeout(): void {
     if (this.inProgress.length > 0) return;
     if (this.answered) {
       this.socket.destroy();
@@ -300,7 +299,7 @@ class LaneConnection {
     const error: NodeJS.ErrnoException = new Error('no request within headersTimeout');
     error.code = 'ERR_HTTP_REQUEST_TIMEOUT';
     if (!this.ctx.server.emit('clientError', error, this.socket)) this.socket.destroy();
-  };
+  }
 }
 
 function ignore(): void {}
