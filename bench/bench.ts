@@ -30,6 +30,8 @@ const { values } = parseArgs({
     selection: { type: 'string', default: 'least_outstanding' },
     // Heavy calculations each worker advertises (CAPACITY); default: its thread pool, one per core.
     capacity: { type: 'string' },
+    // Our balancer's HEDGE_AFTER_MS (default 0: off, as in production).
+    'hedge-after-ms': { type: 'string' },
     // Three bare Node.js proxies (bench/minimal-proxy.ts) join the mixed workload: how close to
     // nginx Node gets with nothing of ours on the path, and with hedged light requests on top.
     'minimal-proxies': { type: 'boolean', default: false },
@@ -49,6 +51,7 @@ const rounds = positiveInt('rounds', values.rounds);
 const mixedRounds = positiveInt('mixed-rounds', values['mixed-rounds']);
 const connections = positiveInt('connections', values.connections);
 if (values.capacity !== undefined) positiveInt('capacity', values.capacity);
+if (values['hedge-after-ms'] !== undefined) positiveInt('hedge-after-ms', values['hedge-after-ms']);
 if (!['round_robin', 'least_outstanding'].includes(values.selection)) {
   console.error(`bench: --selection must be round_robin or least_outstanding, not ${JSON.stringify(values.selection)}`);
   process.exit(2);
@@ -117,7 +120,13 @@ const stack = createLocalStack({
   workerPorts: PORTS.workers,
   logDir,
   direct: true,
-  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000', SELECTION: values.selection, ...(values.capacity ? { CAPACITY: values.capacity } : {}) },
+  env: {
+    LOG_LEVEL: 'info',
+    REQUEST_TIMEOUT_MS: '30000',
+    SELECTION: values.selection,
+    ...(values.capacity ? { CAPACITY: values.capacity } : {}),
+    ...(values['hedge-after-ms'] ? { HEDGE_AFTER_MS: values['hedge-after-ms'] } : {}),
+  },
 });
 await stack.start();
 const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
@@ -136,7 +145,8 @@ try {
     minimal['minimal Node (undici)'] = await startMinimalProxy(PORTS.minimalUndici, 'undici', workerAddresses);
     minimal['minimal Node (raw, hedged)'] = await startMinimalProxy(PORTS.minimalHedged, 'hedged=1', workerAddresses);
   }
-  console.log(`bench: distcalc with SELECTION=${values.selection}; ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
+  const hedging = values['hedge-after-ms'] ? `, HEDGE_AFTER_MS=${values['hedge-after-ms']}` : '';
+  console.log(`bench: distcalc with SELECTION=${values.selection}${hedging}; ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); wrk -t1 -c${connections}, ${seconds} s a run, ${rounds} rounds A/B`);
   // Warm up both (JIT, connection pools) before anything counts.
   for (const t of Object.values(targets)) await wrk(`${t.url}${LIGHT}`, connections, 2);
 
@@ -266,7 +276,7 @@ try {
   const report = {
     date: new Date().toISOString(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by wrk, the balancer and both workers`,
-    settings: { seconds, rounds, mixedRounds, connections, selection: values.selection, capacity: values.capacity ?? 'one per core (the calculator threads)', light: LIGHT, heavy: '2^1279-1' },
+    settings: { seconds, rounds, mixedRounds, connections, selection: values.selection, hedgeAfterMs: Number(values['hedge-after-ms'] ?? 0), capacity: values.capacity ?? 'one per core (the calculator threads)', light: LIGHT, heavy: '2^1279-1' },
     light: { ...results.light, ratio: { rps: ratio(results.light!.distcalc!.rps, results.light!.nginx!.rps), cpu: ratio(results.light!.distcalc!.cpuUsPerRequest, results.light!.nginx!.cpuUsPerRequest) } },
     heavy: {
       ...results.heavy,
