@@ -74,6 +74,7 @@ export function buildBalancer(
     requestDeadlineMs: config.requestDeadlineMs,
     maxTries: config.maxTries,
     hedgeAfterMs: config.hedgeAfterMs,
+    hedgeBudgetPercent: config.hedgeBudgetPercent,
     retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),
   };
   const prime = createPrimeHandler(proxyDeps);

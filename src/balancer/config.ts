@@ -24,6 +24,7 @@ export interface BalancerConfig {
   selection: SelectionName;
   /** A light request not answered in this long also goes to a second server; 0: never. */
   hedgeAfterMs: number;
+  hedgeBudgetPercent: number;
   forgetAfterMs: number;
   /** Hosts (names or IP ranges in CIDR) that may register; an empty list lets every host register. */
   allowedServerHosts: string[];
@@ -54,6 +55,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
     forgetAfterMs: read.int('SERVER_FORGET_AFTER_MS', 300_000, { min: 1_000 }),
     hedgeAfterMs: read.int('HEDGE_AFTER_MS', 0, { min: 0, max: 60_000 }),
+    hedgeBudgetPercent: read.int('HEDGE_BUDGET_PERCENT', 10, { min: 1, max: 100 }),
     selection: read.oneOf('SELECTION', 'round_robin', ['round_robin', 'least_outstanding'] as const),
   };
   read.done();

@@ -8,6 +8,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
 import { SECURITY_HEADERS_FLAT } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
+import { HedgeBudget } from './hedge-budget.js';
 import type { ForwardResult, UpstreamAnswer, Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
@@ -32,6 +33,15 @@ export interface ProxyDeps {
   retryAfterSeconds: number;
   /** A light request not answered in this long also goes to a second worker; 0: never. */
   hedgeAfterMs: number;
+  /** Hedges at most as this share of light tries, in per cent (hedge-budget.ts). */
+  hedgeBudgetPercent: number;
+}
+
+/** What the requests of one handler share. */
+interface Shared {
+  /** Workers whose health is being asked after a timeout (probe() never rejects). */
+  probing: WeakSet<ServerEntry>;
+  hedges: HedgeBudget;
 }
 
 export const PRIME_PREFIX = '/is_prime';
@@ -80,8 +90,7 @@ export type PrimeHandler = (request: PrimeRequest, reply: PrimeReply) => void;
  */
 export function createPrimeHandler(deps: ProxyDeps): PrimeHandler {
   const { metrics, logger, maxDigits, accessLog } = deps;
-  /** Workers whose health is being asked after a timeout (probe() never rejects). */
-  const probing = new WeakSet<ServerEntry>();
+  const shared: Shared = { probing: new WeakSet(), hedges: new HedgeBudget(deps.hedgeBudgetPercent) };
 
   return (request, reply) => {
     const started = performance.now();
@@ -122,7 +131,7 @@ export function createPrimeHandler(deps: ProxyDeps): PrimeHandler {
       fail(toHttpError(err));
       return;
     }
-    route(deps, probing, reply.hangUp, `/is_prime/${number}`, heavy, requestId, started, answer).catch((err: unknown) => {
+    route(deps, shared, reply.hangUp, `/is_prime/${number}`, heavy, requestId, started, answer).catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, 'request failed');
       if (!sent && !reply.hangUp.cancelled) fail(toHttpError(err));
     });
@@ -154,7 +163,7 @@ type Answer = (status: number, headers: string[], body: Buffer | string, server?
 
 async function route(
   deps: ProxyDeps,
-  probing: WeakSet<ServerEntry>,
+  shared: Shared,
   hangUp: Cancellation,
   path: string,
   heavy: boolean,
@@ -185,9 +194,9 @@ async function route(
     }
     tried.add(admitted.server.address);
     const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
-    const answered = await tryServers(deps, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
+    const answered = await tryServers(deps, shared.hedges, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
       metrics.retry(server.name, failure.kind);
-      judge(deps, probing, server, failure);
+      judge(deps, shared.probing, server, failure);
       if (answeredElsewhere) {
         logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
         return;
@@ -247,6 +256,7 @@ interface TryContext {
  */
 function tryServers(
   deps: ProxyDeps,
+  hedges: HedgeBudget,
   first: ServerEntry,
   { path, requestId, heavy, timeoutMs, hangUp, tried }: TryContext,
   onFailure: (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean) => void,
@@ -291,12 +301,14 @@ function tryServers(
         .catch((err: unknown) => logger.error({ err, reqId: requestId }, 'try bookkeeping failed'));
     };
     if (!heavy && deps.hedgeAfterMs > 0) {
+      hedges.earn();
       hedge = setTimeout(() => {
         // Within the first try's budget, so that a hedge never outlives the request's deadline.
         const budgetMs = timeoutMs - (performance.now() - firstStarted);
-        if (settled || hangUp.cancelled || tried.size >= deps.maxTries || budgetMs < 1) return;
+        if (settled || hangUp.cancelled || tried.size >= deps.maxTries || budgetMs < 1 || !hedges.available) return;
         const admitted = admission.acquire(tried, { maxWaitMs: 0, hedge: true });
         if (admitted instanceof Promise || !admitted.ok) return;
+        hedges.spend();
         tried.add(admitted.server.address);
         metrics.hedge(admitted.server.name);
         start(admitted.server, budgetMs);

@@ -201,6 +201,21 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
     expect(balancer.registry.get(stalled.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
   });
 
+  it('when every request is slower than the hedge delay, then hedges stay within their budget', async () => {
+    const balancer = track(await startBalancer({ hedgeAfterMs: 5, hedgeBudgetPercent: 10 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 60 }));
+    balancer.register(stalled);
+    balancer.register(track(await startWorker('good')));
+    const results = await timeLight(balancer.url, 40);
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
+    // 20 went to the stalled worker first: a burst of 10 hedges, then one per 10 light tries.
+    const metrics = await (await fetch(`${balancer.url}/metrics`)).text();
+    const hedged = Number(/distcalc_hedged_requests_total\{server="good"\} (\d+)/.exec(metrics)?.[1]);
+    expect(hedged).toBeGreaterThanOrEqual(10);
+    expect(hedged).toBeLessThanOrEqual(14);
+    expect(results.filter((r) => r.servedBy === 'stalled')).toHaveLength(20 - hedged);
+  });
+
   it('when hedging is off (the default), then a light request waits for the worker it was sent to', async () => {
     const balancer = track(await startBalancer());
     const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 300 }));
