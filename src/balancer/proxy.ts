@@ -3,7 +3,7 @@ import { toHttpError } from '../shared/error-handler.js';
 import { HttpError } from '../shared/http-error.js';
 import { logLevelFor } from '../shared/http-logger.js';
 import type { AccessLogger, Logger } from '../shared/logger.js';
-import { numberSegment, parseNumber } from '../shared/number.js';
+import { isAtLeast2To64, numberSegment, parseNumberText } from '../shared/number.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../shared/request-id.js';
 import { SECURITY_HEADERS_FLAT } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
@@ -45,8 +45,6 @@ interface Shared {
 }
 
 export const PRIME_PREFIX = '/is_prime';
-/** From here on workers check on their thread pool (OpenSSL) instead of in microseconds. */
-const HEAVY_FROM = 2n ** 64n;
 export const SERVED_BY_HEADER = 'x-served-by';
 
 /** Whether a request URL belongs to the /is_prime route (`/is_prime`, `/is_prime/…`, `/is_prime?…`). */
@@ -121,16 +119,15 @@ export function createPrimeHandler(deps: ProxyDeps): PrimeHandler {
       return;
     }
     let number: string;
-    let heavy: boolean;
     try {
-      const parsed = parseNumber(segment, maxDigits);
-      number = parsed.text;
-      heavy = parsed.value >= HEAVY_FROM;
+      number = parseNumberText(segment, maxDigits);
     } catch (err) {
       metrics.request('none', 'rejected', (performance.now() - started) / 1000);
       fail(toHttpError(err));
       return;
     }
+    // From 2^64 on, workers check on their calculator (OpenSSL) instead of in microseconds.
+    const heavy = isAtLeast2To64(number);
     route(deps, shared, reply.hangUp, `/is_prime/${number}`, heavy, requestId, started, answer).catch((err: unknown) => {
       logger.error({ err, reqId: requestId }, 'request failed');
       if (!sent && !reply.hangUp.cancelled) fail(toHttpError(err));

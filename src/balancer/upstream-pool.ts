@@ -16,6 +16,9 @@ export interface PoolOptions {
 /** What a try on one connection came to; `untouched`: it failed before any byte of an answer. */
 type Outcome = { ok: true; response: ParsedResponse } | { ok: false; failure: UpstreamFailure; untouched: boolean };
 
+/** Where plain connections read into; each read is handled (and copied) before the next. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** A request line and headers are ours; this keeps anything that could split them out. */
 const UNSAFE = /[^\x21-\x7e]/;
 
@@ -195,9 +198,18 @@ class Connection {
 
   constructor(private readonly origin: Origin) {
     const { host, port, secure, options } = origin;
-    this.socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host, port, noDelay: true });
+    if (secure) {
+      this.socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] });
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    } else {
+      // Read into one buffer that all connections share, instead of a new one per read and the
+      // stream's machinery around it: the answer is copied out (a few hundred bytes) at once.
+      const callback = (size: number, buffer: Uint8Array): boolean => {
+        this.onData(Buffer.from(buffer.subarray(0, size)));
+        return true; // false would pause the socket
+      };
+      this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback } });
+    }
     this.connectTimer = setTimeout(
       () => this.fail({ kind: 'timeout', message: `could not connect within ${options.connectTimeoutMs} ms` }, false),
       options.connectTimeoutMs,
@@ -206,7 +218,6 @@ class Connection {
       clearTimeout(this.connectTimer);
       if (secure) this.socket.setNoDelay(true);
     });
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (err) => this.fail(classifyError(err), this.parser?.started === false));
     this.socket.on('close', () => this.fail({ kind: 'connection', message: 'connection closed before the answer was complete' }, this.parser?.started === false));

@@ -16,14 +16,22 @@ const DIGITS = /^[0-9]+$/;
  * malformed escape is the client's error, not ours.
  */
 export function parseNumber(raw: string, maxDigits: number): ParsedNumber {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    throw invalid(raw);
+  const text = parseNumberText(raw, maxDigits);
+  return { value: BigInt(text), text };
+}
+
+/** parseNumber's canonical decimal form alone, for a caller that needs no arithmetic on it. */
+export function parseNumberText(raw: string, maxDigits: number): string {
+  let decoded = raw;
+  if (raw.includes('%')) {
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      throw invalid(raw);
+    }
   }
   if (!DIGITS.test(decoded)) throw invalid(decoded);
-  const text = decoded.replace(/^0+(?=\d)/, '');
+  const text = decoded.charCodeAt(0) === 48 /* 0 */ ? decoded.replace(/^0+(?=\d)/, '') : decoded;
   if (text.length > maxDigits) {
     throw new HttpError(
       400,
@@ -31,8 +39,15 @@ export function parseNumber(raw: string, maxDigits: number): ParsedNumber {
       `the number has ${text.length} digits; at most ${maxDigits} are accepted`,
     );
   }
-  return { value: BigInt(text), text };
+  return text;
 }
+
+/** Whether a canonical decimal form (no leading zeros) stands for at least 2^64. */
+export function isAtLeast2To64(text: string): boolean {
+  return text.length > TWO_TO_64.length || (text.length === TWO_TO_64.length && text >= TWO_TO_64);
+}
+
+const TWO_TO_64 = String(2n ** 64n);
 
 function invalid(shown: string): HttpError {
   const preview = shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;

@@ -93,4 +93,27 @@ describe('reading a worker answer', () => {
     expect(parse('HTTP/1.1 200 OK\r\n\r\n', 'x'.repeat(65))).toEqual({ state: 'error', message: 'answer over 64 bytes' });
     expect(parse(`HTTP/1.1 200 OK\r\nX-Big: ${'x'.repeat(1024)}`)).toMatchObject({ state: 'error', message: 'not HTTP (headers over 1024 bytes)' });
   });
+
+  it('when header lines come in every odd form, then exactly those of the grammar are taken, with their values trimmed', () => {
+    // The grammar as the regular expressions it was first written with: the reference.
+    const line = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
+    // eslint-disable-next-line no-control-regex -- control characters are what it finds
+    const control = /[\x00-\x08\x0a-\x1f\x7f]/;
+    const pieces = ['Content-Type', 'content-length', 'X-A', 'a', ':', ' ', '\t', '\r', '\n', '\x00', '\x7f', '\xe9', '"', '(', 'v', '1', ';', ''];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      const header = Array.from({ length: 1 + (next() % 6) }, () => pieces[next() % pieces.length]).join('');
+      if (header === '' || header.includes('\r\n')) continue; // the head's end, or two lines: other cases
+      const match = line.exec(header);
+      const valid = match !== null && !control.test(header);
+      const step = parse(`HTTP/1.1 200 OK\r\n${header}\r\nContent-Length: 0\r\n\r\n`);
+      const isContentType = valid && match[1]!.toLowerCase() === 'content-type';
+      const isLength = valid && match[1]!.toLowerCase() === 'content-length';
+      if (!valid) expect(step, JSON.stringify(header)).toMatchObject({ state: 'error', message: 'not HTTP (invalid header line)' });
+      else if (isContentType) expect(step, JSON.stringify(header)).toMatchObject({ state: 'done', response: { contentType: match[2] } });
+      else if (!isLength) expect(step.state, JSON.stringify(header)).toBe('done');
+    }
+  });
 });
+

@@ -83,6 +83,32 @@ describe('the upstream client', () => {
     expect(w.seen).toMatchObject({ connections: 1, requests: 1 });
   });
 
+  it('when the body runs until the worker closes the connection, then the answer is complete at the close', async () => {
+    const w = await worker((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"prime":');
+      setTimeout(() => socket.end('true}'), 20);
+    });
+    const exchange = await pool().request(w.url, '/is_prime/7', 'a', 1_000, undefined);
+    expect(exchange.ok && exchange.response.body.toString()).toBe('{"prime":true}');
+  });
+
+  it('when answers on several connections arrive in pieces at the same time, then each gets its own bytes', async () => {
+    // Each answer goes out a byte at a time, so the connections' reads interleave.
+    const w = await worker((socket) => {
+      const body = `{"n":${socket.remotePort}}`;
+      const text = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      const send = (i: number): void => {
+        if (i < text.length && socket.write(text[i]!)) setTimeout(() => send(i + 1), 1);
+      };
+      send(0);
+    });
+    const p = pool();
+    const exchanges = await Promise.all(Array.from({ length: 6 }, (_, i) => p.request(w.url, '/is_prime/7', `r${i}`, 5_000, undefined)));
+    const ports = exchanges.map((e) => (e.ok ? (JSON.parse(e.response.body.toString()) as { n: number }).n : e.message));
+    expect(ports.every((port) => typeof port === 'number')).toBe(true);
+    expect(new Set(ports).size).toBe(6);
+  });
+
   it('when bytes follow an answer, then that connection is not used again', async () => {
     const w = await worker((socket) => socket.write(`${ANSWER}HTTP/1.1 200 OK\r\n`));
     const p = pool();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../src/shared/http-error.js';
-import { numberSegment, parseNumber } from '../../../src/shared/number.js';
+import { isAtLeast2To64, numberSegment, parseNumber } from '../../../src/shared/number.js';
 
 function errorCode(raw: string, maxDigits = 2000): string | undefined {
   try {
@@ -49,6 +49,14 @@ describe('parseNumber', () => {
     } catch (err) {
       expect((err as HttpError).message.length).toBeLessThan(120);
     }
+  });
+});
+
+describe('isAtLeast2To64', () => {
+  it('when a number is around 2^64 or far from it, then it says the same as comparing the values', () => {
+    const around = [0n, 1n, 10n ** 19n - 1n, 10n ** 19n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 64n, 2n ** 64n + 1n, 10n ** 20n - 1n, 10n ** 20n, 2n ** 1279n - 1n];
+    for (let d = -300n; d <= 300n; d += 7n) around.push(2n ** 64n + d);
+    for (const value of around) expect(isAtLeast2To64(value.toString()), value.toString()).toBe(value >= 2n ** 64n);
   });
 });
 
