@@ -33,6 +33,24 @@ describe('misbehaving workers while requests flow', () => {
     expect(balancer.registry.get(bad.url)?.lastError).toContain(lastError);
   });
 
+  it('when bookkeeping in the balancer throws on an answer, then that client gets a JSON error and the next is served', async () => {
+    const balancer = track(await startBalancer());
+    balancer.register(track(await startWorker('good')));
+    const recordAnswer = balancer.registry.recordAnswer.bind(balancer.registry);
+    let broken = true;
+    balancer.registry.recordAnswer = (...args) => {
+      if (broken) {
+        broken = false;
+        throw new Error('a bug in the bookkeeping');
+      }
+      recordAnswer(...args);
+    };
+    const first = await request(balancer.url).get('/is_prime/97');
+    expect(first.status).toBeGreaterThanOrEqual(500);
+    expect(first.body.error).toEqual(expect.any(String));
+    await request(balancer.url).get('/is_prime/97').expect(200);
+  });
+
   it('when a worker is slow but its health check answers, then the timed-out request is retried and the worker kept', async () => {
     const balancer = track(await startBalancer({ requestTimeoutMs: 200 }));
     const slow = track(await fakeWorker('slow', 'slow', { slowMs: 600 }));
