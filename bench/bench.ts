@@ -30,7 +30,7 @@ const { values } = parseArgs({
     selection: { type: 'string', default: 'least_outstanding' },
     // Heavy calculations each worker advertises (CAPACITY); default: its thread pool, one per core.
     capacity: { type: 'string' },
-    // Our balancer's HEDGE_AFTER_MS (default 0: off, as in production).
+    // Our balancer's HEDGE_AFTER_MS: ms or auto (default 0: off, as in production).
     'hedge-after-ms': { type: 'string' },
     // Three bare Node.js proxies (bench/minimal-proxy.ts) join the mixed workload: how close to
     // nginx Node gets with nothing of ours on the path, and with hedged light requests on top.
@@ -51,7 +51,7 @@ const rounds = positiveInt('rounds', values.rounds);
 const mixedRounds = positiveInt('mixed-rounds', values['mixed-rounds']);
 const connections = positiveInt('connections', values.connections);
 if (values.capacity !== undefined) positiveInt('capacity', values.capacity);
-if (values['hedge-after-ms'] !== undefined) positiveInt('hedge-after-ms', values['hedge-after-ms']);
+if (values['hedge-after-ms'] !== undefined && values['hedge-after-ms'] !== 'auto') positiveInt('hedge-after-ms', values['hedge-after-ms']);
 if (!['round_robin', 'least_outstanding'].includes(values.selection)) {
   console.error(`bench: --selection must be round_robin or least_outstanding, not ${JSON.stringify(values.selection)}`);
   process.exit(2);
@@ -276,7 +276,7 @@ try {
   const report = {
     date: new Date().toISOString(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by wrk, the balancer and both workers`,
-    settings: { seconds, rounds, mixedRounds, connections, selection: values.selection, hedgeAfterMs: Number(values['hedge-after-ms'] ?? 0), capacity: values.capacity ?? 'one per core (the calculator threads)', light: LIGHT, heavy: '2^1279-1' },
+    settings: { seconds, rounds, mixedRounds, connections, selection: values.selection, hedgeAfterMs: values['hedge-after-ms'] === 'auto' ? 'auto' : Number(values['hedge-after-ms'] ?? 0), capacity: values.capacity ?? 'one per core (the calculator threads)', light: LIGHT, heavy: '2^1279-1' },
     light: { ...results.light, ratio: { rps: ratio(results.light!.distcalc!.rps, results.light!.nginx!.rps), cpu: ratio(results.light!.distcalc!.cpuUsPerRequest, results.light!.nginx!.cpuUsPerRequest) } },
     heavy: {
       ...results.heavy,

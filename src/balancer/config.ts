@@ -22,8 +22,11 @@ export interface BalancerConfig {
   maxQueue: number;
   queueTimeoutMs: number;
   selection: SelectionName;
-  /** A light request not answered in this long also goes to a second server; 0: never. */
-  hedgeAfterMs: number;
+  /**
+   * A light request not answered in this long also goes to a second server; 0: never; `auto`:
+   * after the 95th percentile of recent light answer times (hedge-delay.ts).
+   */
+  hedgeAfterMs: number | 'auto';
   hedgeBudgetPercent: number;
   forgetAfterMs: number;
   /** Hosts (names or IP ranges in CIDR) that may register; an empty list lets every host register. */
@@ -54,7 +57,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     queueTimeoutMs: read.int('QUEUE_TIMEOUT_MS', 10_000, { min: 0 }),
     allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
     forgetAfterMs: read.int('SERVER_FORGET_AFTER_MS', 300_000, { min: 1_000 }),
-    hedgeAfterMs: read.int('HEDGE_AFTER_MS', 0, { min: 0, max: 60_000 }),
+    hedgeAfterMs: read.intOr('HEDGE_AFTER_MS', 0, ['auto'] as const, { min: 0, max: 60_000 }),
     hedgeBudgetPercent: read.int('HEDGE_BUDGET_PERCENT', 10, { min: 1, max: 100 }),
     selection: read.oneOf('SELECTION', 'round_robin', ['round_robin', 'least_outstanding'] as const),
   };

@@ -9,6 +9,7 @@ import { SECURITY_HEADERS_FLAT } from '../shared/security-headers.js';
 import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
 import { HedgeBudget } from './hedge-budget.js';
+import { HedgeDelay } from './hedge-delay.js';
 import type { ForwardResult, UpstreamAnswer, Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
@@ -31,8 +32,8 @@ export interface ProxyDeps {
   maxTries: number;
   /** Told to clients when no worker is active: roughly when the next health check runs. */
   retryAfterSeconds: number;
-  /** A light request not answered in this long also goes to a second worker; 0: never. */
-  hedgeAfterMs: number;
+  /** A light request not answered in this long also goes to a second worker; 0: never; `auto`: learned (hedge-delay.ts). */
+  hedgeAfterMs: number | 'auto';
   /** Hedges at most as this share of light tries, in per cent (hedge-budget.ts). */
   hedgeBudgetPercent: number;
 }
@@ -42,6 +43,7 @@ interface Shared {
   /** Workers whose health is being asked after a timeout (probe() never rejects). */
   probing: WeakSet<ServerEntry>;
   hedges: HedgeBudget;
+  hedgeDelay: HedgeDelay;
 }
 
 export const PRIME_PREFIX = '/is_prime';
@@ -88,7 +90,7 @@ export type PrimeHandler = (request: PrimeRequest, reply: PrimeReply) => void;
  */
 export function createPrimeHandler(deps: ProxyDeps): PrimeHandler {
   const { metrics, logger, maxDigits, accessLog } = deps;
-  const shared: Shared = { probing: new WeakSet(), hedges: new HedgeBudget(deps.hedgeBudgetPercent) };
+  const shared: Shared = { probing: new WeakSet(), hedges: new HedgeBudget(deps.hedgeBudgetPercent), hedgeDelay: new HedgeDelay(deps.hedgeAfterMs) };
 
   return (request, reply) => {
     const started = performance.now();
@@ -191,7 +193,7 @@ async function route(
     }
     tried.add(admitted.server.address);
     const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
-    const answered = await tryServers(deps, shared.hedges, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
+    const answered = await tryServers(deps, shared, admitted.server, { path, requestId, heavy, timeoutMs, hangUp, tried }, (server, failure, answeredElsewhere) => {
       metrics.retry(server.name, failure.kind);
       judge(deps, shared.probing, server, failure);
       if (answeredElsewhere) {
@@ -244,7 +246,7 @@ interface TryContext {
 
 /**
  * Sends the request to `first`, which admission has already counted in. A light request not
- * answered within `hedgeAfterMs` also goes to another worker with a free slot (never waiting
+ * answered within the hedge delay (hedge-delay.ts) also goes to another worker with a free slot (never waiting
  * for one): a light check takes microseconds, so a slow answer means its worker is stalled,
  * usually busy with heavy checks on every core. The first answer wins. The other try is not
  * cancelled but left to finish and dropped, so that its connection stays usable; its
@@ -253,7 +255,7 @@ interface TryContext {
  */
 function tryServers(
   deps: ProxyDeps,
-  hedges: HedgeBudget,
+  { hedges, hedgeDelay }: Shared,
   first: ServerEntry,
   { path, requestId, heavy, timeoutMs, hangUp, tried }: TryContext,
   onFailure: (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean) => void,
@@ -282,6 +284,7 @@ function tryServers(
             const serviceMs = performance.now() - started;
             admission.recordServiceTime(serviceMs);
             registry.recordAnswer(server, result.status < 400, serviceMs);
+            if (!heavy) hedgeDelay.record(serviceMs);
             settle({ server, answer: result });
           } else if (result.kind !== 'aborted') {
             onFailure(server, result, settled);
@@ -297,7 +300,8 @@ function tryServers(
         .then(finished, (err: unknown) => finished({ ok: false, kind: 'connection', message: String(err) }))
         .catch((err: unknown) => logger.error({ err, reqId: requestId }, 'try bookkeeping failed'));
     };
-    if (!heavy && deps.hedgeAfterMs > 0) {
+    const hedgeAfterMs = heavy ? undefined : hedgeDelay.ms;
+    if (hedgeAfterMs !== undefined) {
       hedges.earn();
       hedge = setTimeout(() => {
         // Within the first try's budget, so that a hedge never outlives the request's deadline.
@@ -309,7 +313,7 @@ function tryServers(
         tried.add(admitted.server.address);
         metrics.hedge(admitted.server.name);
         start(admitted.server, budgetMs);
-      }, deps.hedgeAfterMs);
+      }, hedgeAfterMs);
     }
     start(first, timeoutMs);
   });

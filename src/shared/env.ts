@@ -37,6 +37,15 @@ export class EnvReader {
     return value;
   }
 
+  /** A whole number in range, or one of `words` (such as `auto`). */
+  intOr<T extends string>(name: string, fallback: number | T, words: readonly T[], range: { min?: number; max?: number } = {}): number | T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if ((words as readonly string[]).includes(raw)) return raw as T;
+    if (!/^-?\d+$/.test(raw)) return this.fail(name, `expected a whole number or ${words.join(' or ')}, got "${raw}"`, fallback);
+    return this.int(name, 0, range);
+  }
+
   string(name: string, fallback: string, pattern?: RegExp): string {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;

@@ -219,6 +219,20 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
     expect(balancer.registry.get(stalled.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
   });
 
+  it('when HEDGE_AFTER_MS is auto, then once the usual answer time is known a stalled worker is hedged around', async () => {
+    const balancer = track(await startBalancer({ hedgeAfterMs: 'auto' }));
+    balancer.register(track(await startWorker('good')));
+    await timeLight(balancer.url, 64); // the delay is learned from these answers
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
+    balancer.register(stalled);
+    const results = await timeLight(balancer.url, 6);
+    expect(results.map((r) => r.servedBy)).toEqual(Array(6).fill('good'));
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(200);
+    // Every other request went to the stalled worker first (and a slow answer of the good one,
+    // about one in twenty, may have been hedged there too).
+    expect(stalled.seen.requests).toBeGreaterThanOrEqual(3);
+  });
+
   it('when every request is slower than the hedge delay, then hedges stay within their budget', async () => {
     const balancer = track(await startBalancer({ hedgeAfterMs: 5, hedgeBudgetPercent: 10 }));
     const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 60 }));

@@ -28,6 +28,14 @@ describe('configuration', () => {
     }
   });
 
+  it('when HEDGE_AFTER_MS is a number or auto, then it is taken; anything else is refused with what is allowed', () => {
+    expect(loadBalancerConfig({}).hedgeAfterMs).toBe(0);
+    expect(loadBalancerConfig({ HEDGE_AFTER_MS: '3' }).hedgeAfterMs).toBe(3);
+    expect(loadBalancerConfig({ HEDGE_AFTER_MS: 'auto' }).hedgeAfterMs).toBe('auto');
+    expect(() => loadBalancerConfig({ HEDGE_AFTER_MS: 'soon' })).toThrow(/HEDGE_AFTER_MS: expected a whole number or auto, got "soon"/);
+    expect(() => loadBalancerConfig({ HEDGE_AFTER_MS: '-1' })).toThrow(/HEDGE_AFTER_MS: must be between 0 and 60000/);
+  });
+
   it.each(['server1:5000', 'ftp://server1', 'http://u:p@server1:5000', 'http://server1:5000/path'])(
     'when BALANCER_URL is %j, then the worker refuses to start',
     (url) => {
