@@ -203,7 +203,8 @@ class Connection {
       this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     } else {
       // Read into one buffer that all connections share, instead of a new one per read and the
-      // stream's machinery around it: the answer is copied out (a few hundred bytes) at once.
+      // stream's machinery around it. Each read is copied out at once: a worker's answer is a
+      // few hundred bytes, and the parser may keep a read until the answer is complete.
       const callback = (size: number, buffer: Uint8Array): boolean => {
         this.onData(Buffer.from(buffer.subarray(0, size)));
         return true; // false would pause the socket
