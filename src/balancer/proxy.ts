@@ -246,12 +246,12 @@ interface TryContext {
 
 /**
  * Sends the request to `first`, which admission has already counted in. A light request not
- * answered within the hedge delay (hedge-delay.ts) also goes to another worker with a free slot (never waiting
- * for one): a light check takes microseconds, so a slow answer means its worker is stalled,
- * usually busy with heavy checks on every core. The first answer wins. The other try is not
- * cancelled but left to finish and dropped, so that its connection stays usable; its
- * failure, if any, is reported like any other. Resolves with the winner, or undefined when
- * every try failed (each reported through `onFailure`).
+ * answered within the hedge delay (hedge-delay.ts) also goes to another worker with a free
+ * slot (never waiting for one): a light check takes microseconds, so a slow answer means its
+ * worker is stalled, usually busy with heavy checks on every core. The first answer wins. The
+ * other try is not cancelled but left to finish and dropped, so that its connection stays
+ * usable; its failure, if any, is reported like any other. Resolves with the winner, or
+ * undefined when every try failed (each reported through `onFailure`).
  */
 function tryServers(
   deps: ProxyDeps,
