@@ -7,6 +7,8 @@ export type Admission =
   | { ok: false; reason: 'no_active_servers' | 'exhausted' | 'overloaded' | 'aborted' };
 
 interface Waiter {
+  /** Arrival order, across both classes. */
+  seq: number;
   tried: ReadonlySet<string>;
   heavy: boolean;
   resolve: (admission: Admission) => void;
@@ -31,7 +33,15 @@ export interface AdmissionOptions {
  * load: a client gets an answer or a 503, never a hang.
  */
 export class AdmissionQueue {
-  private readonly waiters: Waiter[] = [];
+  /**
+   * Waiting requests by class, each in arrival order. Kept apart so that a freed slot costs
+   * nothing for the class that has no room: under a mixed load dozens of heavy requests wait
+   * for a calculator while light ones finish every few hundred microseconds, and each of those
+   * finishes used to walk past every heavy waiter.
+   */
+  private readonly light: Waiter[] = [];
+  private readonly heavy: Waiter[] = [];
+  private arrivals = 0;
   private serviceMs = 0;
 
   constructor(private readonly options: AdmissionOptions) {
@@ -39,7 +49,7 @@ export class AdmissionQueue {
   }
 
   get depth(): number {
-    return this.waiters.length;
+    return this.light.length + this.heavy.length;
   }
 
   /**
@@ -63,16 +73,17 @@ export class AdmissionQueue {
     }
     const refused = this.refusal(tried);
     if (refused) return refused;
-    if (this.waiters.length >= this.options.maxQueue || maxWaitMs <= 0) return { ok: false, reason: 'overloaded' };
+    if (this.depth >= this.options.maxQueue || maxWaitMs <= 0) return { ok: false, reason: 'overloaded' };
     return new Promise((resolve) => {
       const waiter: Waiter = {
+        seq: this.arrivals++,
         tried,
         heavy,
         resolve,
         timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), maxWaitMs),
         unsubscribe: () => {},
       };
-      this.waiters.push(waiter);
+      (heavy ? this.heavy : this.light).push(waiter);
       if (cancellation) waiter.unsubscribe = cancellation.onCancel(() => this.leave(waiter, { ok: false, reason: 'aborted' }));
     });
   }
@@ -86,41 +97,46 @@ export class AdmissionQueue {
   retryAfterSeconds(): number {
     let capacity = 0;
     for (const server of this.options.registry.servers) if (server.status === 'active') capacity += server.limit;
-    const seconds = ((this.waiters.length + capacity) * this.serviceMs) / Math.max(1, capacity) / 1000;
+    const seconds = ((this.depth + capacity) * this.serviceMs) / Math.max(1, capacity) / 1000;
     return Math.min(60, Math.max(1, Math.ceil(seconds)));
   }
 
-  /** Hands freed slots to waiters, first come first served. */
+  /** Hands freed slots to waiters, first come first served across both classes. */
   private pump(): void {
     const { registry, select } = this.options;
-    if (this.waiters.length === 0) return;
-    // Waiters of a class no worker has room for are passed over cheaply, unless no worker is
-    // active any more (then every waiter must hear so).
-    const anyActive = registry.servers.some((s) => s.status === 'active');
-    const room = { light: registry.servers.some((s) => registry.hasRoom(s, false)), heavy: registry.servers.some((s) => registry.hasRoom(s, true)) };
-    for (let i = 0; i < this.waiters.length; ) {
-      const waiter = this.waiters[i]!;
-      if (anyActive && !(waiter.heavy ? room.heavy : room.light)) {
-        i += 1;
-        continue;
+    const { light, heavy } = this;
+    if (light.length + heavy.length === 0) return;
+    const { servers } = registry;
+    // A class no worker has room for is passed over whole, unless no worker is active any
+    // more: then every waiter must hear so.
+    const anyActive = servers.some((s) => s.status === 'active');
+    const roomFor = (isHeavy: boolean): boolean => !anyActive || servers.some((s) => registry.hasRoom(s, isHeavy));
+    let roomLight = roomFor(false);
+    let roomHeavy = roomLight && roomFor(true);
+    // Next candidates in each queue: a waiter stays (and the index moves past it) when only
+    // workers it has already tried have room.
+    let l = 0;
+    let h = 0;
+    for (;;) {
+      const nextLight = roomLight ? light[l] : undefined;
+      const nextHeavy = roomHeavy ? heavy[h] : undefined;
+      const waiter = nextLight && (!nextHeavy || nextLight.seq < nextHeavy.seq) ? nextLight : nextHeavy;
+      if (!waiter) return;
+      const queue = waiter.heavy ? heavy : light;
+      const index = waiter.heavy ? h : l;
+      const server = select(servers, waiter.tried, waiter.heavy);
+      const admission = server ? ({ ok: true, server } as const) : this.refusal(waiter.tried);
+      if (admission) {
+        if (server) registry.begin(server, waiter.heavy);
+        this.remove(queue, index, waiter);
+        waiter.resolve(admission);
+      } else if (waiter.heavy) {
+        h += 1;
+      } else {
+        l += 1;
       }
-      const server = select(registry.servers, waiter.tried, waiter.heavy);
-      if (server) {
-        registry.begin(server, waiter.heavy);
-        this.remove(i, waiter);
-        waiter.resolve({ ok: true, server });
-        continue;
-      }
-      const refused = this.refusal(waiter.tried);
-      if (refused) {
-        this.remove(i, waiter);
-        waiter.resolve(refused);
-        continue;
-      }
-      i += 1;
-      room.light = registry.servers.some((s) => registry.hasRoom(s, false));
-      room.heavy = room.light && registry.servers.some((s) => registry.hasRoom(s, true));
-      if (!room.light && anyActive) return;
+      roomLight = roomFor(false);
+      roomHeavy = roomLight && roomFor(true);
     }
   }
 
@@ -133,14 +149,15 @@ export class AdmissionQueue {
   }
 
   private leave(waiter: Waiter, admission: Admission): void {
-    const index = this.waiters.indexOf(waiter);
+    const queue = waiter.heavy ? this.heavy : this.light;
+    const index = queue.indexOf(waiter);
     if (index === -1) return;
-    this.remove(index, waiter);
+    this.remove(queue, index, waiter);
     waiter.resolve(admission);
   }
 
-  private remove(index: number, waiter: Waiter): void {
-    this.waiters.splice(index, 1);
+  private remove(queue: Waiter[], index: number, waiter: Waiter): void {
+    queue.splice(index, 1);
     clearTimeout(waiter.timer);
     waiter.unsubscribe();
   }

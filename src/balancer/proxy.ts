@@ -10,6 +10,7 @@ import type { AdmissionQueue } from './admission.js';
 import { Cancellation } from './cancellation.js';
 import { HedgeBudget } from './hedge-budget.js';
 import { HedgeDelay } from './hedge-delay.js';
+import { HedgeTimers, type PendingHedge } from './hedge-timers.js';
 import type { ForwardResult, UpstreamAnswer, Upstream } from './forward.js';
 import type { BalancerMetrics } from './metrics.js';
 import type { Registry, ServerEntry } from './registry.js';
@@ -44,6 +45,8 @@ interface Shared {
   probing: WeakSet<ServerEntry>;
   hedges: HedgeBudget;
   hedgeDelay: HedgeDelay;
+  /** Light tries waiting for their hedge; polled on every request and every answer. */
+  hedgeTimers: HedgeTimers;
 }
 
 export const PRIME_PREFIX = '/is_prime';
@@ -90,10 +93,16 @@ export type PrimeHandler = (request: PrimeRequest, reply: PrimeReply) => void;
  */
 export function createPrimeHandler(deps: ProxyDeps): PrimeHandler {
   const { metrics, logger, maxDigits, accessLog } = deps;
-  const shared: Shared = { probing: new WeakSet(), hedges: new HedgeBudget(deps.hedgeBudgetPercent), hedgeDelay: new HedgeDelay(deps.hedgeAfterMs) };
+  const shared: Shared = {
+    probing: new WeakSet(),
+    hedges: new HedgeBudget(deps.hedgeBudgetPercent),
+    hedgeDelay: new HedgeDelay(deps.hedgeAfterMs),
+    hedgeTimers: new HedgeTimers((err) => logger.error({ err }, 'sending a hedge failed')),
+  };
 
   return (request, reply) => {
     const started = performance.now();
+    shared.hedgeTimers.poll();
     const requestId = requestIdFrom(request.requestIdHeader);
     const { method, url } = request;
     let sent = false;
@@ -255,7 +264,7 @@ interface TryContext {
  */
 function tryServers(
   deps: ProxyDeps,
-  { hedges, hedgeDelay }: Shared,
+  { hedges, hedgeDelay, hedgeTimers }: Shared,
   first: ServerEntry,
   { path, requestId, heavy, timeoutMs, hangUp, tried }: TryContext,
   onFailure: (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean) => void,
@@ -265,11 +274,11 @@ function tryServers(
     const firstStarted = performance.now();
     let running = 0;
     let settled = false;
-    let hedge: NodeJS.Timeout | undefined;
+    let hedge: PendingHedge | undefined;
     const settle = (winner: { server: ServerEntry; answer: UpstreamAnswer } | undefined): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(hedge);
+      if (hedge) hedgeTimers.cancel(hedge);
       resolve(winner);
     };
     const start = (server: ServerEntry, budgetMs: number): void => {
@@ -293,6 +302,7 @@ function tryServers(
           // Whatever happened above, the slot is given back and the race can end.
           registry.end(server, heavy);
           if (running === 0) settle(undefined);
+          hedgeTimers.poll();
         }
       };
       upstream
@@ -303,7 +313,7 @@ function tryServers(
     const hedgeAfterMs = heavy ? undefined : hedgeDelay.ms;
     if (hedgeAfterMs !== undefined) {
       hedges.earn();
-      hedge = setTimeout(() => {
+      hedge = hedgeTimers.schedule(hedgeAfterMs, () => {
         // Within the first try's budget, so that a hedge never outlives the request's deadline.
         const budgetMs = timeoutMs - (performance.now() - firstStarted);
         if (settled || hangUp.cancelled || tried.size >= deps.maxTries || budgetMs < 1 || !hedges.available) return;
@@ -313,7 +323,7 @@ function tryServers(
         tried.add(admitted.server.address);
         metrics.hedge(admitted.server.name);
         start(admitted.server, budgetMs);
-      }, hedgeAfterMs);
+      });
     }
     start(first, timeoutMs);
   });

@@ -4,8 +4,8 @@ import { Cancellation } from '../../../src/balancer/cancellation.js';
 import { Registry } from '../../../src/balancer/registry.js';
 import { createRoundRobin } from '../../../src/balancer/round-robin.js';
 
-function setup({ capacity = 1, maxQueue = 2, queueTimeoutMs = 1_000, servers = ['a'] } = {}) {
-  const registry = new Registry({ maxServers: 10 });
+function setup({ capacity = 1, maxQueue = 2, queueTimeoutMs = 1_000, servers = ['a'], maxInFlightPerServer = Number.MAX_SAFE_INTEGER } = {}) {
+  const registry = new Registry({ maxServers: 10, maxInFlightPerServer });
   for (const name of servers) registry.register(`http://${name}:1`, name, capacity);
   const queue = new AdmissionQueue({ registry, select: createRoundRobin(registry), maxQueue, queueTimeoutMs });
   return { registry, queue };
@@ -93,6 +93,61 @@ describe('admission queue', () => {
     expect(queue.depth).toBe(1);
     if (b.ok) registry.end(b.server, true);
     expect(serverOf(await retry)).toBe('b');
+  });
+
+  it.each([
+    ['heavy', heavy],
+    ['light', {}],
+  ] as const)('when a waiting %s retry can only use a worker it has tried, then the request behind it gets that slot', async (_, options) => {
+    const { registry, queue } = setup({ servers: ['a', 'b'], maxQueue: 5, maxInFlightPerServer: 1 });
+    const a = queue.acquire(none, options) as Admission;
+    queue.acquire(none, options);
+    const order: string[] = [];
+    void Promise.resolve(queue.acquire(new Set(['http://a:1']), options)).then((x) => order.push(`retry:${serverOf(x)}`));
+    void Promise.resolve(queue.acquire(none, options)).then((x) => order.push(`fresh:${serverOf(x)}`));
+    if (a.ok) registry.end(a.server, 'heavy' in options);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['fresh:a']);
+    expect(queue.depth).toBe(1);
+  });
+
+  it('when light and heavy requests wait together, then freed slots go to them in arrival order', async () => {
+    // One worker that takes two requests at once, one of them heavy.
+    const { registry, queue } = setup({ maxQueue: 10, maxInFlightPerServer: 2 });
+    const first = queue.acquire(none, heavy) as Admission;
+    const second = queue.acquire(none) as Admission;
+    const order: string[] = [];
+    for (const [name, options] of [['light1', {}], ['heavy1', heavy], ['light2', {}], ['heavy2', heavy]] as const) {
+      void Promise.resolve(queue.acquire(none, options)).then(() => order.push(name));
+    }
+    if (!first.ok || !second.ok) throw new Error('expected slots');
+    registry.end(second.server, false);
+    await vi.advanceTimersByTimeAsync(0);
+    // light1 takes the free place; heavy1 is next in line but the heavy slot is still taken.
+    expect(order).toEqual(['light1']);
+    registry.end(first.server, true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['light1', 'heavy1']);
+    registry.end(first.server, false);
+    await vi.advanceTimersByTimeAsync(0);
+    // light2 came before heavy2 and may use the place; heavy2 must wait for heavy1's slot.
+    expect(order).toEqual(['light1', 'heavy1', 'light2']);
+    registry.end(first.server, true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['light1', 'heavy1', 'light2', 'heavy2']);
+  });
+
+  it('when heavy requests queue for calculators, then a light request waiting behind them gets a freed place', async () => {
+    const { registry, queue } = setup({ maxQueue: 50, maxInFlightPerServer: 2 });
+    const busy = [queue.acquire(none, heavy), queue.acquire(none)] as Admission[];
+    for (let i = 0; i < 30; i++) void queue.acquire(none, heavy);
+    let light: Admission | undefined;
+    void Promise.resolve(queue.acquire(none)).then((a) => (light = a));
+    if (!busy[1]!.ok) throw new Error('expected a slot');
+    registry.end(busy[1]!.server, false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(light).toMatchObject({ ok: true });
+    expect(queue.depth).toBe(30);
   });
 
   it('when every worker is full of heavy work, then a light request still goes through at once', () => {

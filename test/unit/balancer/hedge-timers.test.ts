@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HedgeTimers } from '../../../src/balancer/hedge-timers.js';
+
+describe('hedge timers', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  // Date.now is faked along with the timers.
+  const rethrow = (err: unknown): never => {
+    throw err;
+  };
+  const timers = (onError: (err: unknown) => void = rethrow) => new HedgeTimers(onError, 5, () => Date.now());
+
+  it('when the balancer is woken after a hedge is due, then the hedge goes out then, not before', () => {
+    const hedges = timers();
+    const fired: string[] = [];
+    hedges.schedule(10, () => fired.push('a'));
+    vi.setSystemTime(Date.now() + 9);
+    hedges.poll();
+    expect(fired).toEqual([]);
+    vi.setSystemTime(Date.now() + 1);
+    hedges.poll();
+    expect(fired).toEqual(['a']);
+    hedges.poll();
+    expect(fired).toEqual(['a']);
+  });
+
+  it('when nothing wakes the balancer, then a due hedge goes out at most the fallback later', () => {
+    const hedges = timers();
+    const fired: number[] = [];
+    const start = Date.now();
+    hedges.schedule(10, () => fired.push(Date.now() - start));
+    vi.advanceTimersByTime(14);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([15]);
+  });
+
+  it('when a hedge is cancelled (its answer came), then it never goes out', () => {
+    const hedges = timers();
+    const fired: string[] = [];
+    const a = hedges.schedule(10, () => fired.push('a'));
+    hedges.schedule(20, () => fired.push('b'));
+    hedges.cancel(a);
+    vi.advanceTimersByTime(100);
+    expect(fired).toEqual(['b']);
+    expect(hedges.size).toBe(0);
+  });
+
+  it('when a later request has a shorter delay (a learned delay shrank), then it goes out first', () => {
+    const hedges = timers();
+    const fired: string[] = [];
+    hedges.schedule(30, () => fired.push('long'));
+    hedges.schedule(10, () => fired.push('short'));
+    vi.setSystemTime(Date.now() + 10);
+    hedges.poll();
+    expect(fired).toEqual(['short']);
+    vi.setSystemTime(Date.now() + 20);
+    hedges.poll();
+    expect(fired).toEqual(['short', 'long']);
+  });
+
+  it('when one hedge throws, then it is reported and the others due still go out', () => {
+    const errors: unknown[] = [];
+    const hedges = timers((err) => errors.push(err));
+    const fired: string[] = [];
+    hedges.schedule(1, () => {
+      throw new Error('boom');
+    });
+    hedges.schedule(2, () => fired.push('b'));
+    vi.setSystemTime(Date.now() + 2);
+    hedges.poll();
+    expect(errors).toEqual([new Error('boom')]);
+    expect(fired).toEqual(['b']);
+  });
+
+  it('when answers keep coming before the hedges are due, then one timer at most is pending', () => {
+    const hedges = timers();
+    for (let i = 0; i < 1_000; i++) {
+      const entry = hedges.schedule(1, () => {
+        throw new Error('answered first: must not fire');
+      });
+      hedges.cancel(entry);
+      hedges.poll();
+      vi.advanceTimersByTime(0.5);
+    }
+    expect(vi.getTimerCount()).toBeLessThanOrEqual(1);
+    vi.advanceTimersByTime(10);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(hedges.size).toBe(0);
+  });
+});
