@@ -43,8 +43,11 @@ export class AdmissionQueue {
   private readonly heavy: Waiter[] = [];
   private arrivals = 0;
   private serviceMs = 0;
+  /** Active workers at the last pump: fewer now means some waiters may have none left to try. */
+  private activeBefore = 0;
 
   constructor(private readonly options: AdmissionOptions) {
+    this.activeBefore = options.registry.countActive();
     options.registry.onCapacity = () => this.pump();
   }
 
@@ -105,11 +108,17 @@ export class AdmissionQueue {
   private pump(): void {
     const { registry, select } = this.options;
     const { light, heavy } = this;
+    const active = registry.countActive();
+    const activeBefore = this.activeBefore;
+    this.activeBefore = active;
     if (light.length + heavy.length === 0) return;
     const { servers } = registry;
+    // A worker went away: a waiter that has tried every one left is told so now, even if its
+    // class has no room (it would otherwise wait out its queue timeout for nothing).
+    const anyActive = active > 0;
+    if (anyActive && active < activeBefore) this.refuseExhausted();
     // A class no worker has room for is passed over whole, unless no worker is active any
     // more: then every waiter must hear so.
-    const anyActive = servers.some((s) => s.status === 'active');
     const roomFor = (isHeavy: boolean): boolean => !anyActive || servers.some((s) => registry.hasRoom(s, isHeavy));
     let roomLight = roomFor(false);
     let roomHeavy = roomLight && roomFor(true);
@@ -137,6 +146,21 @@ export class AdmissionQueue {
       }
       roomLight = roomFor(false);
       roomHeavy = roomLight && roomFor(true);
+    }
+  }
+
+  private refuseExhausted(): void {
+    for (const queue of [this.light, this.heavy]) {
+      for (let i = 0; i < queue.length; ) {
+        const waiter = queue[i]!;
+        const refused = this.refusal(waiter.tried);
+        if (!refused) {
+          i += 1;
+          continue;
+        }
+        this.remove(queue, i, waiter);
+        waiter.resolve(refused);
+      }
     }
   }
 

@@ -25,6 +25,8 @@ export class HedgeTimers {
   private readonly pending: PendingHedge[] = [];
   private head = 0;
   private fallback: NodeJS.Timeout | undefined;
+  /** When `fallback` runs out. */
+  private fallbackAt = 0;
 
   constructor(
     /** Told of a hedge that threw; the others still go out. */
@@ -52,26 +54,30 @@ export class HedgeTimers {
   /** Fires every hedge that is due. Cheap when none is: call it on every wake-up. */
   poll(): void {
     const now = this.now();
-    while (this.head < this.pending.length) {
-      const entry = this.pending[this.head]!;
-      if (entry.fire !== undefined && entry.at > now) break;
-      this.head += 1;
-      const fire = entry.fire;
-      entry.fire = undefined;
-      try {
-        fire?.();
-      } catch (err) {
-        this.onError(err);
+    try {
+      while (this.head < this.pending.length) {
+        const entry = this.pending[this.head]!;
+        if (entry.fire !== undefined && entry.at > now) break;
+        this.head += 1;
+        const fire = entry.fire;
+        entry.fire = undefined;
+        try {
+          fire?.();
+        } catch (err) {
+          this.onError(err);
+        }
       }
+    } finally {
+      // Even if onError threw: the hedges left must keep their fallback.
+      if (this.head === this.pending.length) {
+        this.pending.length = 0;
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.pending.length) {
+        this.pending.splice(0, this.head);
+        this.head = 0;
+      }
+      this.arm();
     }
-    if (this.head === this.pending.length) {
-      this.pending.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.pending.length) {
-      this.pending.splice(0, this.head);
-      this.head = 0;
-    }
-    this.arm();
   }
 
   /** Pending hedges, cancelled ones not yet dropped included. */
@@ -79,14 +85,23 @@ export class HedgeTimers {
     return this.pending.length - this.head;
   }
 
-  /** One timer at most, left to run out rather than cleared: see the class comment. */
+  /**
+   * One timer at most, left to run out rather than cleared (see the class comment). It is only
+   * set again sooner when a new front entry is due before it (a learned delay that shrank),
+   * which a fixed delay never causes.
+   */
   private arm(): void {
-    if (this.fallback !== undefined || this.head === this.pending.length) return;
-    const delay = Math.max(0, this.pending[this.head]!.at - this.now()) + this.fallbackMs;
+    if (this.head === this.pending.length) return;
+    const at = this.pending[this.head]!.at + this.fallbackMs;
+    if (this.fallback !== undefined) {
+      if (at >= this.fallbackAt) return;
+      clearTimeout(this.fallback);
+    }
+    this.fallbackAt = at;
     this.fallback = setTimeout(() => {
       this.fallback = undefined;
       this.poll();
-    }, delay);
+    }, Math.max(0, at - this.now()));
     this.fallback.unref();
   }
 }

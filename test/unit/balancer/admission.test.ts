@@ -137,6 +137,33 @@ describe('admission queue', () => {
     expect(order).toEqual(['light1', 'heavy1', 'light2', 'heavy2']);
   });
 
+  it('when a light and a heavy request wait and both kinds of place free up at once, then the one that came first goes first', async () => {
+    const { registry, queue } = setup({ maxQueue: 10, maxInFlightPerServer: 2 });
+    const busyHeavy = queue.acquire(none, heavy) as Admission;
+    queue.acquire(none);
+    const order: string[] = [];
+    void Promise.resolve(queue.acquire(none)).then(() => order.push('light'));
+    void Promise.resolve(queue.acquire(none, heavy)).then(() => order.push('heavy'));
+    if (!busyHeavy.ok) throw new Error('expected a slot');
+    // One place in all is free now, usable by either: the light request was first.
+    registry.end(busyHeavy.server, true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['light']);
+  });
+
+  it('when a worker goes away, then a waiting retry that has tried every worker left is told at once', async () => {
+    const { registry, queue } = setup({ servers: ['a', 'b'], maxQueue: 5 });
+    queue.acquire(none, heavy);
+    queue.acquire(none, heavy);
+    let result: Admission | undefined;
+    void Promise.resolve(queue.acquire(new Set(['http://a:1']), heavy)).then((a) => (result = a));
+    registry.recordFailure(registry.get('http://b:1')!, 'refused', { immediate: true });
+    await vi.advanceTimersByTimeAsync(0);
+    // a is still full of heavy work; without the check this waited out its queue timeout.
+    expect(result).toEqual({ ok: false, reason: 'exhausted' });
+    expect(queue.depth).toBe(0);
+  });
+
   it('when heavy requests queue for calculators, then a light request waiting behind them gets a freed place', async () => {
     const { registry, queue } = setup({ maxQueue: 50, maxInFlightPerServer: 2 });
     const busy = [queue.acquire(none, heavy), queue.acquire(none)] as Admission[];

@@ -60,6 +60,49 @@ describe('hedge timers', () => {
     expect(fired).toEqual(['short', 'long']);
   });
 
+  it('when a learned delay shrinks and nothing wakes the balancer, then the earlier hedge is still at most the fallback late', () => {
+    const hedges = timers();
+    const start = Date.now();
+    const fired: number[] = [];
+    const long = hedges.schedule(200, () => fired.push(-1));
+    vi.advanceTimersByTime(1);
+    hedges.schedule(1, () => fired.push(Date.now() - start));
+    hedges.cancel(long);
+    vi.advanceTimersByTime(300);
+    expect(fired).toEqual([7]);
+  });
+
+  it('when thousands of hedges pass through, most answered first, then each of the others goes out exactly once', () => {
+    const hedges = timers();
+    const fired = new Map<number, number>();
+    const kept: number[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const entry = hedges.schedule(3, () => fired.set(i, (fired.get(i) ?? 0) + 1));
+      if (i % 10 === 0) kept.push(i);
+      else hedges.cancel(entry);
+      vi.advanceTimersByTime(0.1);
+      if (i % 3 === 0) hedges.poll();
+    }
+    vi.advanceTimersByTime(20);
+    expect([...fired.keys()].sort((a, b) => a - b)).toEqual(kept);
+    expect([...fired.values()].every((n) => n === 1)).toBe(true);
+    expect(hedges.size).toBe(0);
+  });
+
+  it('when a hedge going out wakes the balancer again (poll inside a hedge), then nothing goes out twice', () => {
+    const hedges = timers();
+    const fired: string[] = [];
+    hedges.schedule(1, () => {
+      fired.push('a');
+      hedges.poll();
+    });
+    hedges.schedule(1, () => fired.push('b'));
+    vi.setSystemTime(Date.now() + 1);
+    hedges.poll();
+    hedges.poll();
+    expect(fired).toEqual(['a', 'b']);
+  });
+
   it('when one hedge throws, then it is reported and the others due still go out', () => {
     const errors: unknown[] = [];
     const hedges = timers((err) => errors.push(err));
