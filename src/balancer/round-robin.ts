@@ -32,8 +32,11 @@ export function createRoundRobin(registry: Registry): Selector {
 /**
  * Least outstanding requests: the worker with room that has the least work on it, counted
  * in the class of this request (heavy calculations against its capacity, or all requests for a
- * light one), so that a light request does not land behind a worker's heavy ones. Ties go
- * round robin, so that equal workers share equally.
+ * light one), so that a light request does not land behind a worker's heavy ones. Ties go to
+ * the worker chosen last, then onwards in turn: a worker that has just answered has its code
+ * and data still in the CPU's caches, and on a busy machine answers the next request for less
+ * CPU than one that has sat idle behind other processes (measured: BENCHMARKS.md, session 9).
+ * Concurrent requests still spread, since a worker with a request on it is no longer tied.
  */
 export function createLeastOutstanding(registry: Registry): Selector {
   let next = 0;
@@ -53,7 +56,7 @@ export function createLeastOutstanding(registry: Registry): Selector {
         bestLoad = load;
       }
     }
-    if (best && takeTurn) next = (bestIndex + 1) % n;
+    if (best && takeTurn) next = bestIndex;
     return best;
   };
 }

@@ -82,9 +82,23 @@ describe('least outstanding', () => {
     expect([a.heavyInFlight, b.heavyInFlight]).toEqual([4, 1]);
   });
 
-  it('when workers are equally loaded, then they take turns', () => {
+  it('when workers are equally loaded, then the one used last gets the next request', () => {
     const registry = registryWith(['a', 'b', 'c']);
     const select = createLeastOutstanding(registry);
-    expect(Array.from({ length: 6 }, () => select(registry.servers, none, false)?.name)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+    const first = select(registry.servers, none, false)!;
+    expect(Array.from({ length: 3 }, () => select(registry.servers, none, false)?.name)).toEqual([first.name, first.name, first.name]);
+  });
+
+  it('when the worker used last is busy, then concurrent requests spread: none gets a second before each has one', () => {
+    const registry = registryWith(['a', 'b', 'c']);
+    const select = createLeastOutstanding(registry);
+    const picks: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const server = select(registry.servers, none, false)!;
+      registry.begin(server);
+      picks.push(server.name);
+    }
+    expect(picks.slice(0, 3)).toEqual(['a', 'b', 'c']);
+    expect(registry.servers.map((s) => s.inFlight)).toEqual([2, 2, 2]);
   });
 });
