@@ -43,11 +43,10 @@ export class AdmissionQueue {
   private readonly heavy: Waiter[] = [];
   private arrivals = 0;
   private serviceMs = 0;
-  /** Active workers at the last pump: fewer now means some waiters may have none left to try. */
+  /** Active workers when last counted (see pump): fewer now means some waiters may have none left to try. */
   private activeBefore = 0;
 
   constructor(private readonly options: AdmissionOptions) {
-    this.activeBefore = options.registry.countActive();
     options.registry.onCapacity = () => this.pump();
   }
 
@@ -86,6 +85,8 @@ export class AdmissionQueue {
         timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), maxWaitMs),
         unsubscribe: () => {},
       };
+      // Counted only while someone waits (pump skips an empty queue), so fresh for the first one.
+      if (this.depth === 0) this.activeBefore = registry.countActive();
       (heavy ? this.heavy : this.light).push(waiter);
       if (cancellation) waiter.unsubscribe = cancellation.onCancel(() => this.leave(waiter, { ok: false, reason: 'aborted' }));
     });
@@ -108,10 +109,11 @@ export class AdmissionQueue {
   private pump(): void {
     const { registry, select } = this.options;
     const { light, heavy } = this;
+    // The common case on every answer: nobody waits, nothing to count.
+    if (light.length + heavy.length === 0) return;
     const active = registry.countActive();
     const activeBefore = this.activeBefore;
     this.activeBefore = active;
-    if (light.length + heavy.length === 0) return;
     const { servers } = registry;
     // A worker went away: a waiter that has tried every one left is told so now, even if its
     // class has no room (it would otherwise wait out its queue timeout for nothing).
