@@ -1,9 +1,3 @@
-/**
- * How long past its due time a hedge may wait when no traffic wakes the balancer (below).
- * Under load the balancer is woken every millisecond or so anyway.
- */
-export const HEDGE_FALLBACK_MS = 5;
-
 /** A hedge waiting for its time; `fire` is cleared when it is cancelled. */
 export interface PendingHedge {
   readonly at: number;
@@ -12,26 +6,31 @@ export interface PendingHedge {
 
 /**
  * The light requests that may be hedged, each due at its own time, without a timer per request.
- * A 1 ms timer per light request woke the balancer about once per request even though almost
- * every answer came first (a cleared Node.js timer still wakes the loop at its expiry): about
- * 40 µs of CPU per request at a few hundred a second, measured (BENCHMARKS.md). Instead, the
- * proxy calls `poll()` whenever it is woken anyway (a request arrives, a worker answers), and
- * one fallback timer, set HEDGE_FALLBACK_MS past the earliest due time, covers quiet moments.
- * A hedge therefore goes out at the first wake-up after its due time, at most HEDGE_FALLBACK_MS
- * late. Cancelling is O(1): cancelled entries are dropped when they reach the front.
+ * A 1 ms timer per light request cost a Timeout object, a list insertion and a clear per
+ * request (BENCHMARKS.md, session 9). Instead one timer is kept, set for the earliest due time,
+ * and the proxy also calls `poll()` whenever it is woken anyway (a request arrives, a worker
+ * answers), which sends a due hedge sooner than Node's millisecond timers would.
+ *
+ * The timer is set for the due time itself, not later. It was once left to run 5 ms past it,
+ * so that fewer timers would wake the balancer for answers that had already come; but a light
+ * request is stuck exactly when the machine is busy and nothing else wakes the balancer, and
+ * then its hedge went out too late to help: light p99 3.7–3.9 ms against 3.1–3.3 ms with the
+ * timer on time, for about 15 µs more CPU per request (BENCHMARKS.md, session 10). A timer
+ * that is no longer needed is left to run out rather than cleared (a cleared Node.js timer
+ * still wakes the loop at its expiry). Cancelling is O(1): cancelled entries are dropped when
+ * they reach the front.
  */
 export class HedgeTimers {
   /** In order of `at`. */
   private readonly pending: PendingHedge[] = [];
   private head = 0;
-  private fallback: NodeJS.Timeout | undefined;
-  /** When `fallback` runs out. */
-  private fallbackAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** When `timer` runs out. */
+  private timerAt = 0;
 
   constructor(
     /** Told of a hedge that threw; the others still go out. */
     private readonly onError: (err: unknown) => void,
-    private readonly fallbackMs = HEDGE_FALLBACK_MS,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -68,7 +67,7 @@ export class HedgeTimers {
         }
       }
     } finally {
-      // Even if onError threw: the hedges left must keep their fallback.
+      // Even if onError threw: the hedges left must keep their timer.
       if (this.head === this.pending.length) {
         this.pending.length = 0;
         this.head = 0;
@@ -86,22 +85,21 @@ export class HedgeTimers {
   }
 
   /**
-   * One timer at most, left to run out rather than cleared (see the class comment). It is only
-   * set again sooner when a new front entry is due before it (a learned delay that shrank),
-   * which a fixed delay never causes.
+   * One timer at most, for the front entry. It is set again sooner only when a new front entry
+   * is due before it (a learned delay that shrank), which a fixed delay never causes.
    */
   private arm(): void {
     if (this.head === this.pending.length) return;
-    const at = this.pending[this.head]!.at + this.fallbackMs;
-    if (this.fallback !== undefined) {
-      if (at >= this.fallbackAt) return;
-      clearTimeout(this.fallback);
+    const at = this.pending[this.head]!.at;
+    if (this.timer !== undefined) {
+      if (at >= this.timerAt) return;
+      clearTimeout(this.timer);
     }
-    this.fallbackAt = at;
-    this.fallback = setTimeout(() => {
-      this.fallback = undefined;
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
       this.poll();
     }, Math.max(0, at - this.now()));
-    this.fallback.unref();
+    this.timer.unref();
   }
 }
