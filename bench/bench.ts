@@ -191,6 +191,8 @@ try {
   }
   let mixed: Record<string, MixedSummary> | undefined;
   let p99RoundsWon: { distcalc: number; of: number } | undefined;
+  /** Rounds in which ours completed more requests per second than nginx round robin (ties: neither). */
+  let rpsRoundsWon: { distcalc: number; nginx: number; of: number } | undefined;
   if (!values['skip-mixed']) {
     // Most requests light, one in ten heavy, from the same users: per-class latency needs our
     // own generator (wrk reports one distribution), the same one for every target.
@@ -268,8 +270,16 @@ try {
         return [name, summary];
       }),
     );
-    p99RoundsWon = { distcalc: runs.distcalc!.filter((r, i) => r.lightP99ms < runs.nginx![i]!.lightP99ms).length, of: mixedRounds };
+    const oursByRound = runs.distcalc!;
+    const nginxByRound = runs.nginx!;
+    p99RoundsWon = { distcalc: oursByRound.filter((r, i) => r.lightP99ms < nginxByRound[i]!.lightP99ms).length, of: mixedRounds };
+    rpsRoundsWon = {
+      distcalc: oursByRound.filter((r, i) => r.rps > nginxByRound[i]!.rps).length,
+      nginx: oursByRound.filter((r, i) => r.rps < nginxByRound[i]!.rps).length,
+      of: mixedRounds,
+    };
     console.log(`  mixed: distcalc's light p99 below nginx's in ${p99RoundsWon.distcalc} of ${mixedRounds} rounds`);
+    console.log(`  mixed: distcalc's req/s above nginx's in ${rpsRoundsWon.distcalc} of ${mixedRounds} rounds, below in ${rpsRoundsWon.nginx}`);
   }
 
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -284,7 +294,7 @@ try {
       machineLimitRps: Math.round(heavyLimit * 10) / 10,
       shareOfLimit: { distcalc: ratio(results.heavy!.distcalc!.rps, heavyLimit), nginx: ratio(results.heavy!.nginx!.rps, heavyLimit) },
     },
-    mixed: mixed && { ...mixed, p99RoundsWon },
+    mixed: mixed && { ...mixed, p99RoundsWon, rpsRoundsWon },
   };
   const outDir = join(projectRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
