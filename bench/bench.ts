@@ -16,6 +16,7 @@ import { runPhase, type PhaseRun } from '../scripts/load-test/run-phase.js';
 import { percentile } from '../scripts/load-test/stats.js';
 import { cpuSeconds, ensureProgram, startMinimalProxy, startNginx, wrk, type MinimalProxyRef, type WrkResult } from './tools.js';
 import { barChart } from './chart.js';
+import { pairedRatio, type PairedRatio } from './paired-ratio.js';
 
 const { values } = parseArgs({
   options: {
@@ -185,6 +186,8 @@ try {
   interface MixedSummary extends MixedRun {
     /** Each round's own light p99, to show how far a single run can be trusted. */
     lightP99msByRound: number[];
+    /** Each round's requests per second, in the same order. */
+    rpsByRound: number[];
     /** Their median: a closed-loop generator sends fewer requests in a slow round, so pooling weighs slow rounds a little less. */
     lightP99msMedianOfRounds: number;
     lightRequests: number;
@@ -193,6 +196,8 @@ try {
   let p99RoundsWon: { distcalc: number; of: number } | undefined;
   /** Rounds in which ours completed more requests per second than nginx round robin (ties: neither). */
   let rpsRoundsWon: { distcalc: number; nginx: number; of: number } | undefined;
+  /** Ours ÷ nginx round robin, round by round (pairedRatio): whether the rounds can tell them apart. */
+  let byRound: { rps: PairedRatio; lightP99: PairedRatio } | undefined;
   if (!values['skip-mixed']) {
     // Most requests light, one in ten heavy, from the same users: per-class latency needs our
     // own generator (wrk reports one distribution), the same one for every target.
@@ -261,6 +266,7 @@ try {
           lightP50ms: ms2(percentile(light, 50)),
           lightP99ms: ms2(percentile(light, 99)),
           lightP99msByRound: all.map((r) => r.lightP99ms),
+          rpsByRound: all.map((r) => r.rps),
           lightP99msMedianOfRounds: median(all.map((r) => r.lightP99ms)),
           lightRequests: light.length,
           rps: median(all.map((r) => r.rps)),
@@ -280,6 +286,12 @@ try {
     };
     console.log(`  mixed: distcalc's light p99 below nginx's in ${p99RoundsWon.distcalc} of ${mixedRounds} rounds`);
     console.log(`  mixed: distcalc's req/s above nginx's in ${rpsRoundsWon.distcalc} of ${mixedRounds} rounds, below in ${rpsRoundsWon.nginx}`);
+    byRound = {
+      rps: pairedRatio(oursByRound.map((r) => r.rps), nginxByRound.map((r) => r.rps)),
+      lightP99: pairedRatio(oursByRound.map((r) => r.lightP99ms), nginxByRound.map((r) => r.lightP99ms)),
+    };
+    const show = ({ mean, low, high }: PairedRatio) => `${mean.toFixed(3)}× (95 % interval ${low.toFixed(3)}–${high.toFixed(3)})`;
+    console.log(`  mixed, distcalc ÷ nginx round by round: req/s ${show(byRound.rps)}, light p99 ${show(byRound.lightP99)}`);
   }
 
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -294,7 +306,7 @@ try {
       machineLimitRps: Math.round(heavyLimit * 10) / 10,
       shareOfLimit: { distcalc: ratio(results.heavy!.distcalc!.rps, heavyLimit), nginx: ratio(results.heavy!.nginx!.rps, heavyLimit) },
     },
-    mixed: mixed && { ...mixed, p99RoundsWon, rpsRoundsWon },
+    mixed: mixed && { ...mixed, p99RoundsWon, rpsRoundsWon, byRound },
   };
   const outDir = join(projectRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
