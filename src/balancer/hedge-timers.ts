@@ -5,15 +5,15 @@ export interface PendingHedge {
 }
 
 /**
- * The light requests that may be hedged, each due at its own time, without a timer per request.
- * A 1 ms timer per light request cost a Timeout object, a list insertion and a clear per
- * request (BENCHMARKS.md, session 9). Instead one timer is kept, set for the earliest due time,
- * and the proxy also calls `poll()` whenever it is woken anyway (a request arrives, a worker
- * answers), which sends a due hedge sooner than Node's millisecond timers would.
+ * The light requests that may be hedged, each due at its own time, under one timer for all of
+ * them, set for the earliest due time: never a Timeout per request (an object, a list insertion
+ * and a clear each), and one wake-up, not several, when several hedges wait. The proxy also
+ * calls `poll()` whenever it is woken anyway (a request arrives, a worker answers), which sends
+ * a due hedge sooner than Node's millisecond timers would.
  *
  * The timer is set for the due time itself, not later. It was once left to run 5 ms past it,
  * so that fewer timers would wake the balancer for answers that had already come; but a light
- * request is stuck exactly when the machine is busy and nothing else wakes the balancer, and
+ * request is usually stuck when the machine is busy and nothing else wakes the balancer, and
  * then its hedge went out too late to help: light p99 3.7–3.9 ms against 3.1–3.3 ms with the
  * timer on time, for about 15 µs more CPU per request (BENCHMARKS.md, session 10). A timer
  * that is no longer needed is left to run out rather than cleared (a cleared Node.js timer
