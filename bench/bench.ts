@@ -290,7 +290,8 @@ try {
       rps: pairedRatio(oursByRound.map((r) => r.rps), nginxByRound.map((r) => r.rps)),
       lightP99: pairedRatio(oursByRound.map((r) => r.lightP99ms), nginxByRound.map((r) => r.lightP99ms)),
     };
-    const show = ({ mean, low, high }: PairedRatio) => `${mean.toFixed(3)}× (95 % interval ${low.toFixed(3)}–${high.toFixed(3)})`;
+    const show = ({ mean, low, high }: PairedRatio) =>
+      `${mean.toFixed(3)}× (${Number.isFinite(high) ? `95 % interval ${low.toFixed(3)}–${high.toFixed(3)}` : 'one round: no interval'})`;
     console.log(`  mixed, distcalc ÷ nginx round by round: req/s ${show(byRound.rps)}, light p99 ${show(byRound.lightP99)}`);
   }
 

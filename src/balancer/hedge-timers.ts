@@ -6,19 +6,18 @@ export interface PendingHedge {
 
 /**
  * The light requests that may be hedged, each due at its own time, under one timer for all of
- * them, set for the earliest due time: never a Timeout per request (an object, a list insertion
- * and a clear each), and one wake-up, not several, when several hedges wait. The proxy also
- * calls `poll()` whenever it is woken anyway (a request arrives, a worker answers), which sends
- * a due hedge sooner than Node's millisecond timers would.
+ * them, set for the earliest due time. Answered hedges are never cleared one by one (a cleared
+ * Node.js timer still wakes the loop at its expiry), and hedges waiting together share one
+ * wake-up; at a few hundred requests a second that is still about one wake-up per light request
+ * answered before its hedge was due. The proxy also calls `poll()` whenever it is woken anyway
+ * (a request arrives, a worker answers), which sends a due hedge as soon as it sees one.
  *
  * The timer is set for the due time itself, not later. It was once left to run 5 ms past it,
- * so that fewer timers would wake the balancer for answers that had already come; but a light
- * request is usually stuck when the machine is busy and nothing else wakes the balancer, and
- * then its hedge went out too late to help: light p99 3.7–3.9 ms against 3.1–3.3 ms with the
- * timer on time, for about 15 µs more CPU per request (BENCHMARKS.md, session 10). A timer
- * that is no longer needed is left to run out rather than cleared (a cleared Node.js timer
- * still wakes the loop at its expiry). Cancelling is O(1): cancelled entries are dropped when
- * they reach the front.
+ * so that fewer timers would wake the balancer for answers that had already come. But a hedge
+ * matters when nothing else wakes the balancer (no answers, no new requests), and then it went
+ * out up to 5 ms late: in two A/B runs light p99 was 3.89 and 3.68 ms with the slack against
+ * 3.07 and 3.31 ms on time, for 11–21 µs more CPU per request (BENCHMARKS.md, session 10).
+ * Cancelling is O(1): cancelled entries are dropped when they reach the front.
  */
 export class HedgeTimers {
   /** In order of `at`. */
@@ -96,10 +95,16 @@ export class HedgeTimers {
       clearTimeout(this.timer);
     }
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.poll();
-    }, Math.max(0, at - this.now()));
+    // Whole milliseconds, rounded up: Node drops the fraction of a delay and counts from its
+    // loop's whole-millisecond clock, so a 1.6 ms timer ran out after about 1.1 ms, before the
+    // hedge was due, and took a second timer and wake-up to send it.
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.poll();
+      },
+      Math.max(1, Math.ceil(at - this.now())),
+    );
     this.timer.unref();
   }
 }

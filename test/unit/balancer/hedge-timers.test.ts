@@ -36,6 +36,20 @@ describe('hedge timers', () => {
     expect(fired).toEqual([10]);
   });
 
+  it('when a hedge is due a fraction of a millisecond ahead, then its timer is set for the whole millisecond after, so that one timer sends it', () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const hedges = timers();
+    const fired: number[] = [];
+    const start = Date.now();
+    hedges.schedule(1.6, () => fired.push(Date.now() - start));
+    expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+    expect(setTimeoutSpy.mock.calls[0]![1]).toBe(2);
+    vi.advanceTimersByTime(2);
+    expect(fired).toEqual([2]);
+    expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+    setTimeoutSpy.mockRestore();
+  });
+
   it('when a hedge is cancelled (its answer came), then it never goes out', () => {
     const hedges = timers();
     const fired: string[] = [];

@@ -9,7 +9,7 @@ describe('paired ratio of two targets measured round by round', () => {
     expect(r.high).toBeCloseTo(1.1, 10);
   });
 
-  it('when the rounds disagree (above in some, below in others), then the interval contains 1', () => {
+  it('when ours is above in some rounds and below in others by about as much, then the interval contains 1', () => {
     // Session 10's second bench run (BENCHMARKS.md): distcalc and nginx round robin, req/s by round.
     const r = pairedRatio([375, 379, 378, 376, 370, 379, 377, 370], [381, 377, 383, 380, 378, 363, 372, 360]);
     expect(r.low).toBeLessThan(1);
@@ -28,6 +28,23 @@ describe('paired ratio of two targets measured round by round', () => {
     expect(Math.log(r.mean)).toBeCloseTo(0.5, 10);
     expect(Math.log(r.high)).toBeCloseTo(0.5 + 12.706 * 0.5, 6);
     expect(Math.log(r.low)).toBeCloseTo(0.5 - 12.706 * 0.5, 6);
+  });
+
+  it('matches a t interval worked by hand for eight rounds, as the bench runs (t = 2.365)', () => {
+    const logs = [0.01, -0.02, 0.03, 0, -0.01, 0.02, 0.015, -0.005];
+    const r = pairedRatio(logs.map(Math.exp), logs.map(() => 1));
+    const mean = logs.reduce((a, b) => a + b, 0) / 8;
+    const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / 7);
+    expect(Math.log(r.mean)).toBeCloseTo(mean, 10);
+    expect(Math.log(r.high)).toBeCloseTo(mean + (2.365 * sd) / Math.sqrt(8), 10);
+    expect(Math.log(r.low)).toBeCloseTo(mean - (2.365 * sd) / Math.sqrt(8), 10);
+  });
+
+  it('when there is one round only, then there is no interval (0 to infinity), not a point that looks conclusive', () => {
+    const r = pairedRatio([110], [100]);
+    expect(r.mean).toBeCloseTo(1.1, 10);
+    expect(r.low).toBe(0);
+    expect(r.high).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('when the rounds do not pair up or a figure is not positive, then it says so instead of guessing', () => {
