@@ -17,6 +17,7 @@ import { percentile } from '../scripts/load-test/stats.js';
 import { cpuSeconds, ensureProgram, startMinimalProxy, startNginx, wrk, type MinimalProxyRef, type WrkResult } from './tools.js';
 import { barChart } from './chart.js';
 import { pairedRatio, type PairedRatio } from './paired-ratio.js';
+import { childPids, idleOver, sampleCpuTimes } from './machine.js';
 
 const { values } = parseArgs({
   options: {
@@ -182,6 +183,16 @@ try {
     failed: number;
     /** The proxy's CPU over the whole run ÷ its requests, light and heavy (0 without a proxy). */
     proxyCpuUsPerRequest: number;
+    /**
+     * The rest of the machine, per request, over the whole run: the workers' own processes
+     * (their event loops), their calculators (the heavy checks), and this script (the load
+     * generator). Throughput is what the calculators get of what the others leave.
+     */
+    workersCpuUsPerRequest: number;
+    calculatorsCpuUsPerRequest: number;
+    generatorCpuUsPerRequest: number;
+    /** Share of the machine's CPU time left idle in the measured window (after the first second, until the users stop). */
+    machineIdlePercent: number;
   }
   interface MixedSummary extends MixedRun {
     /** Each round's own light p99, to show how far a single run can be trusted. */
@@ -236,9 +247,17 @@ try {
     for (let round = 0; round < mixedRounds; round++) {
       for (const [name, target] of inTurn(Object.entries(mixedTargets), round)) {
         await workersIdle();
-        const cpuBefore = target.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+        const workerPids = stack.workers.map((w) => w.pid!);
+        const calculatorPids = workerPids.flatMap(childPids);
+        const cpuBefore = { proxy: cpuOf(target.pids()), workers: cpuOf(workerPids), calculators: cpuOf(calculatorPids) };
+        const generatorBefore = process.cpuUsage();
+        const sampler = sampleCpuTimes();
         const run = await target.run((seconds + MIXED_SETTLE_S) * 1000);
-        const proxyCpu = target.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpuBefore;
+        const samples = sampler.stop();
+        const generatorUsed = process.cpuUsage(generatorBefore);
+        const proxyCpu = cpuOf(target.pids()) - cpuBefore.proxy;
+        const perRequest = (cpuSecondsUsed: number) => Math.round((cpuSecondsUsed * 1e6) / Math.max(1, run.records.length));
         // The first second (50 new connections and a generator thread starting) is not the
         // steady state being compared: left out of latency and throughput alike.
         const from = run.startedAt + MIXED_SETTLE_S * 1000;
@@ -251,10 +270,15 @@ try {
           // Answers completed per second in the measured window.
           rps: Math.round((run.records.filter((r) => r.start + r.latencyMs >= from).length * 1000) / (run.endedAt - from)),
           failed: run.records.filter((r) => r.error !== null).length,
-          proxyCpuUsPerRequest: Math.round((proxyCpu * 1e6) / Math.max(1, run.records.length)),
+          proxyCpuUsPerRequest: perRequest(proxyCpu),
+          workersCpuUsPerRequest: perRequest(cpuOf(workerPids) - cpuBefore.workers),
+          calculatorsCpuUsPerRequest: perRequest(cpuOf(calculatorPids) - cpuBefore.calculators),
+          generatorCpuUsPerRequest: perRequest((generatorUsed.user + generatorUsed.system) / 1e6),
+          machineIdlePercent: Math.round(idleOver(samples, from, run.startedAt + (seconds + MIXED_SETTLE_S) * 1000) * 100) / 100,
         };
         console.log(
-          `  mixed round ${round + 1} ${name.padEnd(27)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}  proxy CPU ${m.proxyCpuUsPerRequest} µs/req`,
+          `  mixed round ${round + 1} ${name.padEnd(27)} ${String(m.rps).padStart(6)} req/s  light p50 ${m.lightP50ms} ms  light p99 ${m.lightP99ms} ms  failed ${m.failed}  proxy CPU ${m.proxyCpuUsPerRequest} µs/req` +
+            `  (workers ${m.workersCpuUsPerRequest}, calculators ${m.calculatorsCpuUsPerRequest}, generator ${m.generatorCpuUsPerRequest} µs/req; machine idle ${m.machineIdlePercent} %)`,
         );
         (runs[name] ??= []).push(m);
       }
@@ -272,6 +296,10 @@ try {
           rps: median(all.map((r) => r.rps)),
           failed: all.reduce((n, r) => n + r.failed, 0),
           proxyCpuUsPerRequest: median(all.map((r) => r.proxyCpuUsPerRequest)),
+          workersCpuUsPerRequest: median(all.map((r) => r.workersCpuUsPerRequest)),
+          calculatorsCpuUsPerRequest: median(all.map((r) => r.calculatorsCpuUsPerRequest)),
+          generatorCpuUsPerRequest: median(all.map((r) => r.generatorCpuUsPerRequest)),
+          machineIdlePercent: median(all.map((r) => r.machineIdlePercent)),
         };
         return [name, summary];
       }),
@@ -293,6 +321,11 @@ try {
     const show = ({ mean, low, high }: PairedRatio) =>
       `${mean.toFixed(3)}× (${Number.isFinite(high) ? `95 % interval ${low.toFixed(3)}–${high.toFixed(3)}` : 'one round: no interval'})`;
     console.log(`  mixed, distcalc ÷ nginx round by round: req/s ${show(byRound.rps)}, light p99 ${show(byRound.lightP99)}`);
+    for (const [name, m] of Object.entries(mixed)) {
+      console.log(
+        `  mixed, where the CPU went with ${name} (medians, µs per request): proxy ${m.proxyCpuUsPerRequest}, workers ${m.workersCpuUsPerRequest}, calculators ${m.calculatorsCpuUsPerRequest}, generator ${m.generatorCpuUsPerRequest}; machine idle ${m.machineIdlePercent} %`,
+      );
+    }
   }
 
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
