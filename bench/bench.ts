@@ -2,7 +2,7 @@
  * `npm run bench`: distcalc's balancer against nginx in front of the same two workers, on this
  * machine, in one run, as ratios. See BENCHMARKS.md for what it measures and the last result.
  *
- *   npm run bench -- --seconds 8 --rounds 3 --mixed-rounds 7
+ *   npm run bench -- --seconds 8 --rounds 3 --mixed-rounds 16
  *   npm run bench -- --minimal-proxies      (three bare Node.js proxies join the mixed workload)
  */
 import { checkPrimeSync } from 'node:crypto';
@@ -24,10 +24,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
-    // p99 of a few thousand light requests moves by a millisecond from run to run: the mixed
-    // workload gets more rounds, and its percentiles come from all of them pooled. An even
-    // number: each target goes first as often as last.
-    'mixed-rounds': { type: 'string', default: '8' },
+    // p99 of a few thousand light requests moves by a millisecond from run to run, and a round's
+    // throughput by 1-2 %: the mixed workload gets more rounds, its percentiles come from all of
+    // them pooled, and the throughput ratio's 95 % interval is about ±1 % over 16 rounds (±0.8-2 %
+    // over 8, sometimes too wide to tell level from 1 % lower). An even number: each target goes
+    // first as often as last.
+    'mixed-rounds': { type: 'string', default: '16' },
     'skip-mixed': { type: 'boolean', default: false },
     selection: { type: 'string', default: 'least_outstanding' },
     // Heavy calculations each worker advertises (CAPACITY); default: its thread pool, one per core.
