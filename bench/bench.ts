@@ -193,7 +193,11 @@ try {
     workersCpuUsPerRequest: number;
     calculatorsCpuUsPerRequest: number;
     generatorCpuUsPerRequest: number;
-    /** Share of the machine's CPU time left idle in the measured window (after the first second, until the users stop). */
+    /**
+     * Share of the machine's CPU time left idle from the end of the first second until the users
+     * stop. Not the drain after it, when the last heavy checks finish with nothing else to run
+     * (req/s counts that too: its window ends with the last answer).
+     */
     machineIdlePercent: number;
   }
   interface MixedSummary extends MixedRun {
@@ -243,15 +247,25 @@ try {
       await workersIdle();
       await run(4_000);
     }
+    // A calculator the worker restarted mid-round is gone by the end of it: count what is left
+    // rather than lose the whole run to an ENOENT.
+    const cpuOf = (pids: number[]) =>
+      pids.reduce((sum, pid) => {
+        try {
+          return sum + cpuSeconds(pid);
+        } catch {
+          return sum;
+        }
+      }, 0);
     const runs: Record<string, MixedRun[]> = {};
     const lightLatencies: Record<string, number[]> = {};
     const ms2 = (x: number) => Math.round(x * 100) / 100;
     for (let round = 0; round < mixedRounds; round++) {
       for (const [name, target] of inTurn(Object.entries(mixedTargets), round)) {
         await workersIdle();
-        const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
         const workerPids = stack.workers.map((w) => w.pid!);
         const calculatorPids = workerPids.flatMap(childPids);
+        if (calculatorPids.length === 0) console.warn('bench: no calculator processes found under the workers (/proc/<pid>/task/<pid>/children); their CPU reads 0');
         const cpuBefore = { proxy: cpuOf(target.pids()), workers: cpuOf(workerPids), calculators: cpuOf(calculatorPids) };
         const generatorBefore = process.cpuUsage();
         const sampler = sampleCpuTimes();

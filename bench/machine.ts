@@ -43,14 +43,17 @@ export interface CpuSample extends CpuTimes {
 }
 
 /**
- * The idle share over the window `[from, to]` (epoch ms) from samples in time order: from the
- * last sample at or before `from` (the first, if none is) to the last at or before `to`.
+ * The idle share inside the window `[from, to]` (epoch ms) from samples in time order: from the
+ * first sample at or after `from` to the last at or before `to`, so that nothing from before
+ * the window (a run's start-up, several times as idle) leaks in. NaN with fewer than two
+ * samples inside. The kernel counts in ticks (1/100 s on each core), so over 8 s on two cores
+ * one tick is about 0.06 points.
  */
 export function idleOver(samples: readonly CpuSample[], from: number, to: number): number {
   let start: CpuSample | undefined;
   let end: CpuSample | undefined;
   for (const sample of samples) {
-    if (sample.at <= from || start === undefined) start = sample;
+    if (sample.at >= from && start === undefined) start = sample;
     if (sample.at <= to) end = sample;
   }
   return start && end && end.at > start.at ? idlePercent(start, end) : Number.NaN;
@@ -72,7 +75,10 @@ export function sampleCpuTimes(everyMs = 250): { stop(): CpuSample[] } {
   };
 }
 
-/** The processes `pid` started and that still run (Linux), or none if it is gone. */
+/**
+ * The processes `pid` started and that still run, or none if it is gone. Linux only, and only
+ * with CONFIG_PROC_CHILDREN (Debian's kernels have it): the caller warns when it finds none.
+ */
 export function childPids(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);

@@ -23,7 +23,7 @@ describe('machine CPU accounting for the benchmark', () => {
     expect(share).toBeLessThanOrEqual(100);
   });
 
-  it('when samples span a run, then the window is measured from the last sample before it starts to the last before it ends', () => {
+  it('when samples span a run, then the window is measured from the first sample inside it to the last, and nothing from before it leaks in', () => {
     const samples: CpuSample[] = [
       { at: 0, idle: 0, total: 0 },
       { at: 1000, idle: 500, total: 1000 }, // start-up: half idle
@@ -33,16 +33,33 @@ describe('machine CPU accounting for the benchmark', () => {
     ];
     expect(idleOver(samples, 1000, 3000)).toBeCloseTo(1, 10);
     expect(idleOver(samples, 1200, 3900)).toBeCloseTo(1, 10);
+    // Starting at 500 ms: from the sample at 1000, not the one at 0, so the start-up stays out.
+    expect(idleOver(samples, 500, 3000)).toBeCloseTo(1, 10);
     expect(idleOver(samples, 0, 4000)).toBeCloseTo(25, 10);
   });
 
-  it('when the window starts before the first sample, then it starts at the first; with fewer than two samples in it, there is no figure', () => {
+  it('when the window holds fewer than two samples, then there is no figure rather than one from outside it', () => {
     const samples: CpuSample[] = [
       { at: 100, idle: 0, total: 0 },
       { at: 200, idle: 10, total: 100 },
+      { at: 300, idle: 60, total: 200 },
     ];
     expect(idleOver(samples, 0, 200)).toBeCloseTo(10, 10);
     expect(idleOver(samples, 0, 150)).toBeNaN();
+    expect(idleOver(samples, 150, 250)).toBeNaN();
     expect(idleOver([], 0, 1000)).toBeNaN();
+  });
+
+  it('when a process has started others, then they are listed, and a process that is gone has none', async () => {
+    const { spawn } = await import('node:child_process');
+    const { childPids } = await import('../../../bench/machine.js');
+    const child = spawn('sleep', ['5']);
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      expect(childPids(process.pid)).toContain(child.pid);
+    } finally {
+      child.kill();
+    }
+    expect(childPids(2 ** 22 + 1)).toEqual([]);
   });
 });
