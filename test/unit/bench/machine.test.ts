@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { idleOver, idlePercent, parseCpuTimes, readCpuTimes, type CpuSample } from '../../../bench/machine.js';
+import { childPids, idleOver, idlePercent, parseCpuTimes, readCpuTimes, type CpuSample } from '../../../bench/machine.js';
 
 describe('machine CPU accounting for the benchmark', () => {
   it('when /proc/stat is read, then idle is idle plus iowait and the total counts steal but not guest time', () => {
@@ -51,8 +52,6 @@ describe('machine CPU accounting for the benchmark', () => {
   });
 
   it('when a process has started others, then they are listed, and a process that is gone has none', async () => {
-    const { spawn } = await import('node:child_process');
-    const { childPids } = await import('../../../bench/machine.js');
     const child = spawn('sleep', ['5']);
     try {
       await new Promise((resolve) => child.once('spawn', resolve));
