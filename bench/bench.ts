@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalStack } from '../scripts/lib/local-stack.js';
 import { projectRoot } from '../scripts/lib/managed-process.js';
-import { runPhase, type PhaseRun } from '../scripts/load-test/run-phase.js';
+import type { PhaseRun } from '../scripts/load-test/run-phase.js';
+import { runClosedLoop } from './closed-loop.js';
 import { percentile } from '../scripts/load-test/stats.js';
 import { cpuSeconds, ensureProgram, startMinimalProxy, startNginx, wrk, type MinimalProxyRef, type WrkResult } from './tools.js';
 import { barChart } from './chart.js';
@@ -217,29 +218,19 @@ try {
   let byRound: { rps: PairedRatio; lightP99: PairedRatio } | undefined;
   if (!values['skip-mixed']) {
     // Most requests light, one in ten heavy, from the same users: per-class latency needs our
-    // own generator (wrk reports one distribution), the same one for every target.
+    // own generator (wrk reports one distribution), the same one for every target, and a lean
+    // one (closed-loop.ts): the load test's virtual users added more tail than any proxy did.
     const paths = [...Array.from({ length: 9 }, () => LIGHT), HEAVY];
-    const mixedRun = (url: string, ms: number, users = connections) =>
-      runPhase({ phase: 1, baseUrl: url, paths, users, requestsPerUser: 1, minDurationMs: ms, timeoutMs: 30_000, threads: 1 });
-    // The floor: the same users split between the two workers, no proxy in between. Whatever
-    // latency this has comes from the machine (generator, workers, kernel), not from a proxy.
-    const noProxy = async (ms: number): Promise<PhaseRun> => {
-      const parts = await Promise.all(
-        stack.workers.map((w, i) => mixedRun(`http://127.0.0.1:${w.port}`, ms, Math.floor(connections / 2) + (i < connections % 2 ? 1 : 0))),
-      );
-      return {
-        records: parts.flatMap((p) => p.records),
-        startedAt: Math.min(...parts.map((p) => p.startedAt)),
-        endedAt: Math.max(...parts.map((p) => p.endedAt)),
-      };
-    };
-    // Each with the processes whose CPU is the proxy's (none for no proxy).
+    const mixedRun = (origins: string[], ms: number) => runClosedLoop({ origins, paths, users: connections, durationMs: ms, timeoutMs: 30_000 });
+    // Each with the processes whose CPU is the proxy's. The floor, 'no proxy': the same users
+    // split between the two workers; whatever latency it has comes from the machine
+    // (generator, workers, kernel), not from a proxy.
     const mixedTargets: Record<string, { run: (ms: number) => Promise<PhaseRun>; pids: () => number[] }> = {
-      distcalc: { run: (ms) => mixedRun(targets.distcalc.url, ms), pids: ours },
-      nginx: { run: (ms) => mixedRun(targets.nginx.url, ms), pids: nginx.pids },
-      'nginx least_conn': { run: (ms) => mixedRun(`http://127.0.0.1:${PORTS.leastConn}`, ms), pids: nginx.pids },
-      ...Object.fromEntries(Object.entries(minimal).map(([name, proxy]) => [name, { run: (ms: number) => mixedRun(proxy.url, ms), pids: proxy.pids }])),
-      'no proxy': { run: noProxy, pids: () => [] },
+      distcalc: { run: (ms) => mixedRun([targets.distcalc.url], ms), pids: ours },
+      nginx: { run: (ms) => mixedRun([targets.nginx.url], ms), pids: nginx.pids },
+      'nginx least_conn': { run: (ms) => mixedRun([`http://127.0.0.1:${PORTS.leastConn}`], ms), pids: nginx.pids },
+      ...Object.fromEntries(Object.entries(minimal).map(([name, proxy]) => [name, { run: (ms: number) => mixedRun([proxy.url], ms), pids: proxy.pids }])),
+      'no proxy': { run: (ms) => mixedRun(stack.workers.map((w) => `http://127.0.0.1:${w.port}`), ms), pids: () => [] },
     };
     // The heavy path (queueing, long waits) is not warmed by the light runs: one unmeasured
     // mixed run each first, so that no target's first round pays for JIT compilation.
@@ -274,7 +265,7 @@ try {
         const generatorUsed = process.cpuUsage(generatorBefore);
         const proxyCpu = cpuOf(target.pids()) - cpuBefore.proxy;
         const perRequest = (cpuSecondsUsed: number) => Math.round((cpuSecondsUsed * 1e6) / Math.max(1, run.records.length));
-        // The first second (50 new connections and a generator thread starting) is not the
+        // The first second (50 new connections, the path warming up) is not the
         // steady state being compared: left out of latency and throughput alike.
         const from = run.startedAt + MIXED_SETTLE_S * 1000;
         const measured = run.records.filter((r) => r.start >= from);

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
+import { errorCode } from './answer.js';
 import type { GoMessage, RequestRecord, ThreadMessage, UsersJob } from './types.js';
 
 const job = workerData as UsersJob;
@@ -50,15 +51,6 @@ async function user(id: number, until: number): Promise<void> {
 
 function headerValue(value: string | string[] | undefined): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
-}
-
-function errorCode(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown };
-    return typeof parsed.error === 'string' ? parsed.error : 'unknown';
-  } catch {
-    return 'not_json';
-  }
 }
 
 function reasonOf(err: unknown): string {
