@@ -131,7 +131,7 @@ class User {
       // Closed between requests (keep-alive ended): the next request opens a new one.
       if (socket !== this.socket) return;
       this.socket = undefined;
-      if (this.startedAt !== 0) this.fail('ECONNRESET');
+      if (this.startedAt !== 0) this.fail('connection_closed');
     });
     return socket;
   }

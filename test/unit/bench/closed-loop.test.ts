@@ -105,6 +105,19 @@ describe('the benchmark’s closed-loop generator', () => {
     expect(connections).toBe(run.records.length);
   });
 
+  it('when the server hangs up before answering, then the request fails as closed and the user goes on over a new connection', async () => {
+    let connections = 0;
+    const origin = await rawServer((socket, n) => {
+      if (connections % 2 === 0 && n === 0) socket.end();
+      else socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok', () => socket.end());
+    });
+    servers.at(-1)!.on('connection', () => (connections += 1));
+    const run = await runClosedLoop({ origins: [origin], paths: ['/p'], users: 1, durationMs: 100, timeoutMs: 1_000 });
+
+    expect(run.records.length).toBeGreaterThan(2);
+    run.records.forEach((r, i) => expect(r.error).toBe(i % 2 === 0 ? null : 'connection_closed'));
+  });
+
   it('when a server never answers, then each request fails as a timeout after timeoutMs and the run still ends', async () => {
     const origin = await rawServer(() => {});
     const run = await runClosedLoop({ origins: [origin], paths: ['/p'], users: 2, durationMs: 50, timeoutMs: 200 });
