@@ -59,7 +59,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     forgetAfterMs: read.int('SERVER_FORGET_AFTER_MS', 300_000, { min: 1_000 }),
     hedgeAfterMs: read.intOr('HEDGE_AFTER_MS', 0, ['auto'] as const, { min: 0, max: 60_000 }),
     hedgeBudgetPercent: read.int('HEDGE_BUDGET_PERCENT', 10, { min: 1, max: 100 }),
-    selection: read.oneOf('SELECTION', 'round_robin', ['round_robin', 'least_outstanding'] as const),
+    selection: read.oneOf('SELECTION', 'least_outstanding', ['least_outstanding', 'round_robin'] as const),
   };
   read.done();
   return config;

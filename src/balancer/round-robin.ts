@@ -32,31 +32,37 @@ export function createRoundRobin(registry: Registry): Selector {
 /**
  * Least outstanding requests: the worker with room that has the least work on it, counted
  * in the class of this request (heavy calculations against its capacity, or all requests for a
- * light one), so that a light request does not land behind a worker's heavy ones. Ties go to
- * the worker chosen last, then onwards in turn: a worker that has just answered has its code
- * and data still in the CPU's caches, and on a busy machine answers the next request for less
- * CPU than one that has sat idle behind other processes (measured: BENCHMARKS.md, session 9).
- * Concurrent requests still spread, since a worker with a request on it is no longer tied.
+ * light one), so that a light request does not land behind a worker's heavy ones.
+ *
+ * Ties between workers that have work on them go to the worker chosen last: one that has just
+ * answered has its code and data still in the CPU's caches, and on a busy machine answers the
+ * next request for less CPU than one that has sat idle behind other processes (measured:
+ * BENCHMARKS.md, session 9). Ties between idle workers go round in turn, starting after the
+ * one chosen last, so that requests sent one at a time take turns as with round robin instead
+ * of all going to the same worker. Concurrent requests still spread, since a worker with a
+ * request on it is no longer tied with an idle one.
  */
 export function createLeastOutstanding(registry: Registry): Selector {
-  let next = 0;
+  // Index of the worker chosen last; -1 before the first, so that the first pick is the first worker.
+  let last = -1;
   return (servers, exclude, heavy, takeTurn = true) => {
     const n = servers.length;
     let best: ServerEntry | undefined;
     let bestIndex = 0;
     let bestLoad = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const index = (next + i) % n;
+    // From the one after the worker chosen last round to that worker itself.
+    for (let i = 1; i <= n; i++) {
+      const index = (last + i) % n;
       const server = servers[index];
       if (!server || !registry.hasRoom(server, heavy) || exclude.has(server.address)) continue;
       const load = heavy ? server.heavyInFlight / server.limit : server.inFlight + server.heavyInFlight / server.limit;
-      if (load < bestLoad) {
+      if (load < bestLoad || (load === bestLoad && load > 0 && index === last)) {
         best = server;
         bestIndex = index;
         bestLoad = load;
       }
     }
-    if (best && takeTurn) next = bestIndex;
+    if (best && takeTurn) last = bestIndex;
     return best;
   };
 }

@@ -201,7 +201,8 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
   }
 
   it('when a worker stalls, then light requests sent to it are answered by another within the hedge delay', async () => {
-    const balancer = track(await startBalancer({ hedgeAfterMs: 20 }));
+    // Round robin, so that every other first try goes to the stalled worker.
+    const balancer = track(await startBalancer({ hedgeAfterMs: 20, selection: 'round_robin' }));
     const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
     balancer.register(stalled);
     balancer.register(track(await startWorker('good')));
@@ -219,8 +220,23 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
     expect(balancer.registry.get(stalled.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
   });
 
+  it('when a worker stalls under least outstanding (the default), then after one hedge it gets no more requests while its stalled one is open', async () => {
+    const balancer = track(await startBalancer({ hedgeAfterMs: 20 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
+    balancer.register(stalled);
+    balancer.register(track(await startWorker('good')));
+    const results = await timeLight(balancer.url, 6);
+    expect(results.map((r) => r.servedBy)).toEqual(Array(6).fill('good'));
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(200);
+    // The first went to the stalled worker (both idle, the first in turn) and was hedged; its
+    // try still counts against the stalled worker, so the rest went straight to the other.
+    expect(stalled.seen.requests).toBe(1);
+    const metrics = await (await fetch(`${balancer.url}/metrics`)).text();
+    expect(metrics).toContain('distcalc_hedged_requests_total{server="good"} 1');
+  });
+
   it('when HEDGE_AFTER_MS is auto, then once the usual answer time is known a stalled worker is hedged around', async () => {
-    const balancer = track(await startBalancer({ hedgeAfterMs: 'auto' }));
+    const balancer = track(await startBalancer({ hedgeAfterMs: 'auto', selection: 'round_robin' }));
     balancer.register(track(await startWorker('good')));
     await timeLight(balancer.url, 64); // the delay is learned from these answers
     const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
@@ -234,7 +250,7 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
   });
 
   it('when every request is slower than the hedge delay, then hedges stay within their budget', async () => {
-    const balancer = track(await startBalancer({ hedgeAfterMs: 5, hedgeBudgetPercent: 10 }));
+    const balancer = track(await startBalancer({ hedgeAfterMs: 5, hedgeBudgetPercent: 10, selection: 'round_robin' }));
     const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 60 }));
     balancer.register(stalled);
     balancer.register(track(await startWorker('good')));

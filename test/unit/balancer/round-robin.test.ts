@@ -82,11 +82,32 @@ describe('least outstanding', () => {
     expect([a.heavyInFlight, b.heavyInFlight]).toEqual([4, 1]);
   });
 
-  it('when workers are equally loaded, then the one used last gets the next request', () => {
+  it('when workers are equally loaded with work on them, then the one used last gets the next request', () => {
     const registry = registryWith(['a', 'b', 'c']);
+    for (const server of registry.servers) registry.begin(server);
     const select = createLeastOutstanding(registry);
     const first = select(registry.servers, none, false)!;
     expect(Array.from({ length: 3 }, () => select(registry.servers, none, false)?.name)).toEqual([first.name, first.name, first.name]);
+  });
+
+  it('when no worker has anything in flight, then requests sent one at a time take turns, as with round robin', () => {
+    const registry = registryWith(['a', 'b', 'c']);
+    const select = createLeastOutstanding(registry);
+    const picks = Array.from({ length: 6 }, () => {
+      const server = select(registry.servers, none, false)!;
+      registry.begin(server);
+      registry.end(server);
+      return server.name;
+    });
+    expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
+  it('when a request is hedged, then the hedge does not take a turn, so first tries still take turns', () => {
+    const registry = registryWith(['a', 'b']);
+    const select = createLeastOutstanding(registry);
+    expect(select(registry.servers, none, false)?.name).toBe('a');
+    expect(select(registry.servers, new Set(['http://a:5000']), false, false)?.name).toBe('b');
+    expect(select(registry.servers, none, false)?.name).toBe('b');
   });
 
   it('when the worker used last is busy, then concurrent requests spread: none gets a second before each has one', () => {
