@@ -8,11 +8,11 @@ import type { RequestRecord } from '../scripts/load-test/types.js';
  * per user, each sending its next request when the last is answered, on raw sockets with the
  * requests prepared once and one timer for all the users' timeouts.
  *
- * Why not the load test's virtual users (undici): in the mixed workload they cost about 340 µs
+ * Why not the load test's virtual users (undici): in the mixed workload they cost 300-430 µs
  * of CPU per request, and their garbage collector's pauses were most of every target's light
- * p99, proxy or none (3.1–3.8 ms with no proxy at all, against about 1 ms with this one): the
+ * p99, proxy or none (3.1–3.8 ms with no proxy at all, against 0.74–0.77 ms with this one): the
  * instrument's own tail was larger than any proxy's (BENCHMARKS.md, session 12). This one costs
- * about 60 µs per request.
+ * about 50 µs per request (48–57 µs, medians of three runs).
  *
  * It reads Content-Length and chunked bodies; a connection the server closes is opened again
  * for the next request. A request with no answer in `timeoutMs`, a connection refused or reset,

@@ -37,18 +37,20 @@ export function createRoundRobin(registry: Registry): Selector {
  * Ties between workers that have work on them go to the worker chosen last: one that has just
  * answered has its code and data still in the CPU's caches, and on a busy machine answers the
  * next request for less CPU than one that has sat idle behind other processes (measured:
- * BENCHMARKS.md, session 9). Ties between idle workers go round in turn, starting after the
- * one chosen last, so that requests sent one at a time take turns as with round robin instead
- * of all going to the same worker. Concurrent requests still spread, since a worker with a
+ * BENCHMARKS.md, session 9). Ties between idle workers (for a heavy request: workers with no
+ * heavy calculation on them) go round in turn, starting after the one chosen last, so that
+ * requests sent one at a time take turns as with round robin instead of all going to the same
+ * worker. Concurrent requests still spread, since a worker with a
  * request on it is no longer tied with an idle one.
  */
 export function createLeastOutstanding(registry: Registry): Selector {
-  // Index of the worker chosen last; -1 before the first, so that the first pick is the first worker.
-  let last = -1;
+  // The worker itself, not its index: a worker forgotten before it would shift the indices.
+  let lastChosen: ServerEntry | undefined;
   return (servers, exclude, heavy, takeTurn = true) => {
     const n = servers.length;
+    // -1 before the first pick (or once the worker chosen last is gone): start at the first.
+    const last = lastChosen ? servers.indexOf(lastChosen) : -1;
     let best: ServerEntry | undefined;
-    let bestIndex = 0;
     let bestLoad = Number.POSITIVE_INFINITY;
     // From the one after the worker chosen last round to that worker itself.
     for (let i = 1; i <= n; i++) {
@@ -56,13 +58,12 @@ export function createLeastOutstanding(registry: Registry): Selector {
       const server = servers[index];
       if (!server || !registry.hasRoom(server, heavy) || exclude.has(server.address)) continue;
       const load = heavy ? server.heavyInFlight / server.limit : server.inFlight + server.heavyInFlight / server.limit;
-      if (load < bestLoad || (load === bestLoad && load > 0 && index === last)) {
+      if (load < bestLoad || (load === bestLoad && load > 0 && server === lastChosen)) {
         best = server;
-        bestIndex = index;
         bestLoad = load;
       }
     }
-    if (best && takeTurn) last = bestIndex;
+    if (best && takeTurn) lastChosen = best;
     return best;
   };
 }

@@ -33,7 +33,7 @@ const numberOf = (response: RawResponse) => (JSON.parse(response.body) as { numb
 
 describe('fast lane', () => {
   it('when requests are pipelined and a later one is answered first, then the answers still come in request order', async () => {
-    const balancer = track(await startBalancer());
+    const balancer = track(await startBalancer({ selection: 'round_robin' }));
     const slow = track(await fakeWorker('slow', 'slow', { slowMs: 300 }));
     const fast = track(await startWorker('fast'));
     balancer.register(slow);

@@ -102,6 +102,14 @@ describe('least outstanding', () => {
     expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
+  it('when a worker before the one chosen last is removed, then the turn still goes on from the one chosen last', () => {
+    const registry = registryWith(['a', 'b', 'c']);
+    const select = createLeastOutstanding(registry);
+    expect([select(registry.servers, none, false)?.name, select(registry.servers, none, false)?.name]).toEqual(['a', 'b']);
+    registry.remove(registry.servers[0]!, 'test');
+    expect(select(registry.servers, none, false)?.name).toBe('c');
+  });
+
   it('when a request is hedged, then the hedge does not take a turn, so first tries still take turns', () => {
     const registry = registryWith(['a', 'b']);
     const select = createLeastOutstanding(registry);
