@@ -1,6 +1,6 @@
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
-import { validHostPattern } from './host-allow-list.js';
-import type { SelectionName } from './round-robin.js';
+import { validHostPattern } from './workers/host-allow-list.js';
+import type { SelectionName } from './workers/selection.js';
 
 export interface BalancerConfig {
   port: number;

@@ -46,13 +46,13 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
 }
 
 /**
- * The single place where errors become replies. Never a stack trace in a reply: 5xx get a
- * generic message and the detail goes to the log.
+ * The single place where errors become replies. Never a stack trace in a reply: an error that
+ * is not an HttpError is a bug of ours, answered 500 with a generic message, its detail logged.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     const error = toHttpError(err);
-    if (error.status >= 500) (req.log ?? logger).error({ err }, 'request failed');
+    if (error.status >= 500 && !(err instanceof HttpError)) (req.log ?? logger).error({ err }, 'request failed');
     if (res.headersSent) {
       next(err);
       return;

@@ -3,10 +3,13 @@ import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { Logger } from './logger.js';
 import { assignRequestId } from './request-id.js';
 
+const SERVED_BY = 'x-served-by';
+
 /**
- * One log line per request with its id, method, url, status and time. Health probes arrive
- * every few seconds from the balancer, so they are logged at debug to keep the stream about
- * real traffic; errors are logged at warn (4xx) and error (5xx).
+ * One log line per request with its id, method, url, status and time, and the worker that
+ * answered when a balancer passed one's answer on (`server`). Health probes arrive every few
+ * seconds from the balancer, so they are logged at debug to keep the stream about real traffic;
+ * errors are logged at warn (4xx) and error (5xx).
  */
 export function createHttpLogger(logger: Logger): HttpLogger {
   return pinoHttp({
@@ -14,15 +17,20 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     genReqId: assignRequestId,
     quietReqLogger: true,
     customLogLevel: (req, res, err) => (err ? 'error' : logLevelFor(req.url, res.statusCode)),
+    customSuccessObject: (_req, res, line: Record<string, unknown>) => {
+      const server = res.getHeader(SERVED_BY);
+      return server === undefined ? line : { ...line, server };
+    },
     serializers: {
-      req: (req: IncomingMessage) => ({ method: req.method, url: req.url }),
+      // Express rewrites req.url below a mount point; originalUrl is what the client asked for.
+      req: (req: IncomingMessage & { originalUrl?: string }) => ({ method: req.method, url: req.originalUrl ?? req.url }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
   });
 }
 
-/** The level of a request's log line; shared with the balancer's own /is_prime route. */
-export function logLevelFor(url: string | undefined, status: number): 'error' | 'warn' | 'info' | 'debug' {
+/** The level of a request's log line. */
+function logLevelFor(url: string | undefined, status: number): 'error' | 'warn' | 'info' | 'debug' {
   if (status >= 500) return 'error';
   if (status >= 400) return 'warn';
   return url === '/health_check' ? 'debug' : 'info';

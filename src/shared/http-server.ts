@@ -1,36 +1,58 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { trackRequests } from './close-server.js';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
-/** Node's client errors as our JSON replies: what the client did, not how Node noticed. */
-function clientErrorReply(code: string | undefined): { status: string; body: string } {
-  const [status, error, message] =
-    code === 'HPE_HEADER_OVERFLOW'
-      ? ['431 Request Header Fields Too Large', 'headers_too_large', 'the request headers are too large']
-      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? ['408 Request Timeout', 'request_timeout', 'the request did not arrive in time']
-        : ['400 Bad Request', 'bad_request', 'the request is not valid HTTP'];
-  return { status, body: JSON.stringify({ error, message }) };
+/** Node's HTTP server for an app, and its graceful close. */
+export interface HttpServer {
+  readonly server: Server;
+  /**
+   * Stops accepting connections and resolves once every open one has ended. Every request in
+   * flight gets its answer, with `Connection: close` so that keep-alive clients go away; then
+   * the remaining connections are closed, including ones a client opened but never used
+   * (undici opens those, and would hold them for seconds).
+   */
+  close(): Promise<void>;
 }
 
 /**
- * An HTTP server for an Express app that also answers requests Node cannot parse (bad
- * request line, oversized headers) with a JSON error, as every reply of ours is JSON,
- * instead of Node's bare `400 Bad Request`.
+ * Node's HTTP server (llhttp reads every request; a request it cannot parse is answered by
+ * Node itself, 400, 431 or 408, and the connection closed) with the requests it is answering
+ * counted, so that `close` knows when it is done. Does not listen.
  */
-export function createHttpServer(app: RequestListener): Server {
+export function createHttpServer(app: RequestListener, { graceMs = 50 } = {}): HttpServer {
   const server = createServer({ maxHeaderSize: 16 * 1024 }, app);
-  trackRequests(server);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || err.code === 'ECONNRESET') {
-      socket.destroy();
-      return;
-    }
-    const { status, body } = clientErrorReply(err.code);
-    socket.end(
-      `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
-    );
+  const answering = new Set<ServerResponse>();
+  let closing = false;
+  let onIdle: (() => void) | undefined;
+
+  // Ahead of the app's listener: an app that answers synchronously (a health check) has
+  // already sent its headers by the time a later listener runs.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    // A keep-alive client that keeps sending during shutdown is answered, then let go.
+    if (closing && !res.headersSent) res.setHeader('Connection', 'close');
+    answering.add(res);
+    res.once('close', () => {
+      answering.delete(res);
+      if (answering.size === 0) onIdle?.();
+    });
   });
-  return server;
+
+  const close = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      closing = true;
+      for (const res of answering) if (!res.headersSent) res.setHeader('Connection', 'close');
+      server.closeIdleConnections();
+      // A request may be on its way on an open connection when the count touches zero: give it
+      // a moment to arrive (it is then answered, with Connection: close) before closing all.
+      const finish = (): void => {
+        onIdle = undefined;
+        setTimeout(() => {
+          if (answering.size === 0) server.closeAllConnections();
+          else onIdle = finish;
+        }, graceMs);
+      };
+      if (answering.size === 0) finish();
+      else onIdle = finish;
+    });
+
+  return { server, close };
 }

@@ -6,8 +6,6 @@ export type { Logger };
 
 export interface RootLogger {
   logger: Logger;
-  /** Appends a line that is already NDJSON to the same destination, in order with the rest. */
-  writeLine(line: string): void;
   /** Writes out what is buffered and closes the destination: call before exiting. */
   close(): Promise<void>;
 }
@@ -26,8 +24,7 @@ const FLUSH_MS = 100;
  *
  * The batch is put together here rather than by sonic-boom's `minLength`: sonic-boom measures
  * the UTF-8 length of its whole pending buffer on every write, so each line cost a copy and a
- * scan of up to 16 kB (measured: about a fifth of the balancer's CPU per request). pino's own
- * lines go through the same batch, so every line stays in order.
+ * scan of up to 16 kB (measured: about a fifth of the balancer's CPU per request).
  */
 export function createLogger(name: string, level: LogLevel, { dest = 1 }: { dest?: number | string } = {}): RootLogger {
   const destination = pino.destination({ dest, sync: false });
@@ -56,7 +53,6 @@ export function createLogger(name: string, level: LogLevel, { dest = 1 }: { dest
   );
   return {
     logger,
-    writeLine,
     async close() {
       clearInterval(flusher);
       flush();
@@ -74,43 +70,4 @@ export function createLogger(name: string, level: LogLevel, { dest = 1 }: { dest
 export function logListening(logger: Logger, fields: Record<string, unknown>): void {
   const target = logger.levelVal > logger.levels.values.info! && logger.level !== 'silent' ? logger.child({}, { level: 'info' }) : logger;
   target.info(fields, 'listening');
-}
-
-export interface AccessLine {
-  reqId: string;
-  method: string;
-  url: string;
-  status: number;
-  responseTime: number;
-  server?: string | undefined;
-}
-
-export type AccessLogger = (level: 'error' | 'warn' | 'info' | 'debug', line: AccessLine) => void;
-
-/**
- * The per-request line of the hot path, the same JSON that pino and pino-http write
- * (`{"level","time","pid","name","reqId","req":{…},"res":{…},"responseTime","server","msg"}`),
- * put together by hand: pino's general serializer took a seventh of the balancer's CPU per
- * request. Only the URL comes from outside unchecked, and it is escaped by JSON.stringify; the
- * request id and server name are validated before they get here.
- */
-export function createAccessLogger(root: RootLogger, name: string): AccessLogger {
-  const { logger } = root;
-  const prefix = `"pid":${process.pid},"name":${JSON.stringify(name)},"reqId":"`;
-  return (level, { reqId, method, url, status, responseTime, server }) => {
-    if (!logger.isLevelEnabled(level)) return;
-    const served = server === undefined ? '' : `,"server":${JSON.stringify(server)}`;
-    root.writeLine(
-      `{"level":"${level}","time":"${new Date().toISOString()}",${prefix}${reqId}","req":{"method":"${method}","url":${JSON.stringify(url)}},"res":{"statusCode":${status}},"responseTime":${responseTime}${served},"msg":"request completed"}\n`,
-    );
-  };
-}
-
-/** The same line through pino itself: for loggers that are not a RootLogger (tests). */
-export function pinoAccessLogger(logger: Logger): AccessLogger {
-  return (level, { reqId, method, url, status, responseTime, server }) => {
-    const line: Record<string, unknown> = { reqId, req: { method, url }, res: { statusCode: status }, responseTime };
-    if (server !== undefined) line.server = server;
-    logger[level](line, 'request completed');
-  };
 }

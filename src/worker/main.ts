@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import type { AddressInfo } from 'node:net';
-import { closeServer } from '../shared/close-server.js';
+import { installCrashHandler } from '../shared/crash.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
@@ -15,6 +15,7 @@ import { WorkState } from './work-state.js';
 
 const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
+installCrashHandler({ logger, flush: closeLog });
 const state = new WorkState();
 // Small numbers take microseconds on the event loop; large ones go to the calculator process.
 const calculator = createCalculator({ threads: config.capacity, logger });
@@ -27,7 +28,7 @@ const app = createWorkerApp({
   isPrime: (n) => (methodFor(n) === 'openssl' ? calculator.isPrime(n) : isPrime(n)),
   calculationSlots: config.capacity,
 });
-const server = createHttpServer(app);
+const http = createHttpServer(app);
 
 let announcer: Announcer | undefined;
 
@@ -43,13 +44,13 @@ installShutdown({
     announcer?.stop();
     await announcer?.deregister();
     logger.info({ inFlight: state.inFlight }, 'draining');
-    await closeServer(server);
+    await http.close();
     await calculator.close();
   },
 });
 
-server.listen(config.port, config.host, () => {
-  const { port } = server.address() as AddressInfo;
+http.server.listen(config.port, config.host, () => {
+  const { port } = http.server.address() as AddressInfo;
   const advertisedUrl = config.advertisedUrl ?? `http://127.0.0.1:${port}`;
   logListening(logger, { port, host: config.host, advertisedUrl, balancer: config.balancerUrl });
   if (state.isDraining) return;

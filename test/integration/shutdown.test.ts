@@ -1,7 +1,6 @@
 import { connect } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeServer } from '../../src/shared/close-server.js';
 import { listen, startBalancer, startWorker, type Running } from '../support/in-process.js';
 
 const cleanup: Running[] = [];
@@ -35,7 +34,7 @@ describe('balancer shutdown', () => {
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     balancer.healthChecker.stop();
-    await closeServer(balancer.server as never);
+    await balancer.close();
     const tookMs = Date.now() - started;
     stop = true;
     await Promise.all(clients);

@@ -1,13 +1,12 @@
-import type { Server } from 'node:net';
-import { createHttpServer } from '../../src/shared/http-server.js';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener, Server as HttpServer } from 'node:http';
-import { buildBalancer, createBalancerServer } from '../../src/balancer/balancer.js';
+import type { RequestListener } from 'node:http';
+import type { Server } from 'node:net';
+import { buildBalancer } from '../../src/balancer/build.js';
 import { loadBalancerConfig, type BalancerConfig } from '../../src/balancer/config.js';
-import type { AdmissionQueue } from '../../src/balancer/admission.js';
-import type { HealthChecker } from '../../src/balancer/health-checker.js';
-import type { Registry } from '../../src/balancer/registry.js';
-import { closeServer } from '../../src/shared/close-server.js';
+import type { AdmissionQueue } from '../../src/balancer/routing/admission.js';
+import type { HealthChecker } from '../../src/balancer/workers/health-checker.js';
+import type { Registry } from '../../src/balancer/workers/registry.js';
+import { createHttpServer } from '../../src/shared/http-server.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { createWorkerApp } from '../../src/worker/app.js';
 import { WorkState } from '../../src/worker/work-state.js';
@@ -20,11 +19,11 @@ export interface Running {
 }
 
 /** Listens on an ephemeral loopback port, as main.ts does on its configured one. */
-export async function listen(app: RequestListener | HttpServer): Promise<Running> {
-  const server = typeof app === 'function' ? createHttpServer(app) : app;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, server, close: () => closeServer(server) };
+export async function listen(app: RequestListener): Promise<Running> {
+  const http = createHttpServer(app);
+  await new Promise<void>((resolve) => http.server.listen(0, '127.0.0.1', resolve));
+  const { port } = http.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server: http.server, close: () => http.close() };
 }
 
 export interface TestWorker extends Running {
@@ -60,9 +59,8 @@ export async function startBalancer(
     idleCheckAfterMs: 60_000,
     ...overrides,
   };
-  const balancer = buildBalancer(config, logger, { processMetrics: false });
-  const { registry, healthChecker, upstream, admission } = balancer;
-  const running = await listen(createBalancerServer(balancer));
+  const { app, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
+  const running = await listen(app);
   return {
     ...running,
     registry,

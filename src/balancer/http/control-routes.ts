@@ -1,0 +1,64 @@
+import express, { type Router } from 'express';
+import { methodNotAllowed } from '../../shared/error-handler.js';
+import { HttpError } from '../../shared/http-error.js';
+import { parseRegistration, requireToken } from '../workers/registration.js';
+import { describeServer, type Registry } from '../workers/registry.js';
+
+export interface ControlDeps {
+  registry: Registry;
+  registrationToken: string | undefined;
+  /** Whether a host may register (ALLOWED_SERVER_HOSTS). */
+  allowHost: (hostname: string) => boolean;
+}
+
+/** Registration bodies are two short strings; anything bigger is not one. */
+const BODY_LIMIT = '2kb';
+
+/**
+ * The workers' side of the balancer: `/server_up` and `/server_down` (token and host checked),
+ * and the registry and liveness for people and scripts: `/servers`, `/health_check`.
+ */
+export function controlRoutes({ registry, registrationToken, allowHost }: ControlDeps): Router {
+  const router = express.Router();
+  const json = express.json({ limit: BODY_LIMIT, strict: true });
+  const auth = requireToken(registrationToken);
+  const parseAllowed = (body: unknown) => {
+    const registration = parseRegistration(body);
+    if (!allowHost(registration.hostname)) {
+      throw new HttpError(403, 'forbidden_host', 'this host is not allowed to register as a server');
+    }
+    return registration;
+  };
+
+  router
+    .route('/server_up')
+    .post(auth, json, (req, res) => {
+      const { address, name, capacity } = parseAllowed(req.body);
+      res.json({ server: describeServer(registry.register(address, name, capacity)) });
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/server_down')
+    .post(auth, json, (req, res) => {
+      const { address } = parseAllowed(req.body);
+      res.json({ server: describeServer(registry.drain(address)) });
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/servers')
+    .get((_req, res) => {
+      res.json({ servers: registry.servers.map(describeServer) });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
+    .route('/health_check')
+    .get((_req, res) => {
+      res.json({ status: 'ok', active_servers: registry.countActive(), servers: registry.servers.length });
+    })
+    .all(methodNotAllowed(['GET']));
+
+  return router;
+}

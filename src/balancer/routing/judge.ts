@@ -1,0 +1,57 @@
+import { HttpError } from '../../shared/http-error.js';
+import type { ProbeResult, UpstreamResponse } from '../upstream/client.js';
+import type { UpstreamFailure } from '../upstream/failure.js';
+import type { Registry, ServerEntry } from '../workers/registry.js';
+
+/**
+ * Whether a worker's reply is an answer to pass on. 5xx is the worker's fault; a redirect is
+ * never followed (a worker has no business sending one); a reply that is not JSON is garbage.
+ * Anything else (2xx or 4xx JSON) is an answer, a 4xx being the client's fault, not the worker's.
+ */
+export function judgeResponse({ status, contentType }: UpstreamResponse): UpstreamFailure | undefined {
+  if (status >= 500) return { kind: 'server_error', message: `answered ${status}` };
+  if (status >= 300 && status < 400) return { kind: 'bad_response', message: `answered a redirect (${status})` };
+  if (!contentType?.startsWith('application/json')) {
+    return { kind: 'bad_response', message: `answered ${status} with ${contentType ?? 'no content type'}` };
+  }
+  return undefined;
+}
+
+/**
+ * The reply when every try failed: 504 if they all timed out (the work may simply be too
+ * slow), 502 otherwise (the workers are broken).
+ */
+export function errorForFailures(failures: readonly UpstreamFailure[]): HttpError {
+  if (failures.length > 0 && failures.every((f) => f.kind === 'timeout')) {
+    return new HttpError(504, 'upstream_timeout', 'no server answered in time');
+  }
+  return new HttpError(502, 'upstream_failed', 'every server that was tried failed');
+}
+
+export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure) => void;
+
+/**
+ * Decides what a failed try says about the worker. Refused or reset: nobody is there, out at
+ * once. Timeout: maybe just a long calculation, so its health check is asked (in the
+ * background: the request has already moved on) and the worker is kept if it answers; one
+ * probe per worker at a time, however many requests timed out there. Anything else counts
+ * towards FAILURE_THRESHOLD.
+ */
+export function createWorkerJudge({ registry, probe }: { registry: Registry; probe: (address: string) => Promise<ProbeResult> }): WorkerJudge {
+  const probing = new WeakSet<ServerEntry>();
+  return (server, failure) => {
+    if (failure.kind === 'refused') {
+      registry.recordFailure(server, failure.message, { immediate: true });
+    } else if (failure.kind === 'timeout') {
+      if (probing.has(server)) return;
+      probing.add(server);
+      void probe(server.address).then((result) => {
+        probing.delete(server);
+        if (result.ok) server.lastError = `${failure.message}; health check passed, kept in rotation`;
+        else registry.recordFailure(server, `${failure.message}; ${result.message}`, { immediate: true });
+      });
+    } else {
+      registry.recordFailure(server, failure.message);
+    }
+  };
+}

@@ -1,0 +1,70 @@
+import type { RequestHandler } from 'express';
+import { HttpError } from '../../shared/http-error.js';
+import { isAtLeast2To64, numberSegment, parseNumberText } from '../../shared/number.js';
+import { forwardWithRetries, type TriesDeps } from './tries.js';
+
+export interface PrimeRouteDeps extends TriesDeps {
+  maxDigits: number;
+}
+
+export const SERVED_BY_HEADER = 'X-Served-By';
+
+/**
+ * `GET /is_prime/:n`, mounted at `/is_prime` so that the number is read from the raw URL:
+ * `/is_prime`, `/is_prime/` and `/is_prime/%zz` are bad numbers (400), `/is_prime/1/2` an
+ * unknown path. The number is validated here, so a bad one never reaches a worker and never
+ * counts against one. Then a worker answers it (tries.ts) and its reply is passed on with
+ * `X-Served-By`; a worker's 4xx is an answer too, passed on and not held against it.
+ */
+export function createPrimeRoute(deps: PrimeRouteDeps): RequestHandler {
+  const { metrics, logger, maxDigits } = deps;
+  return async (req, res, next) => {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    const segment = numberSegment(req.url);
+    if (segment === undefined) {
+      next();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use GET`, { Allow: 'GET' });
+    }
+    let number: string;
+    try {
+      number = parseNumberText(segment, maxDigits);
+    } catch (err) {
+      metrics.request('none', 'rejected', seconds());
+      throw err;
+    }
+
+    const hangUp = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) hangUp.abort();
+    });
+    const outcome = await forwardWithRetries(deps, {
+      path: `/is_prime/${number}`,
+      requestId: String(req.id),
+      // From 2^64 on, workers check on their calculator (OpenSSL) instead of in microseconds.
+      heavy: isAtLeast2To64(number),
+      started,
+      signal: hangUp.signal,
+    });
+
+    if (outcome === 'client_gone') {
+      metrics.request('none', 'client_gone', seconds());
+      logger.warn({ reqId: req.id, req: { method: req.method, url: req.originalUrl } }, 'request aborted by the client');
+      return;
+    }
+    if (outcome instanceof HttpError) {
+      metrics.request('none', outcome.code, seconds());
+      throw outcome;
+    }
+    const { server, response } = outcome;
+    metrics.request(server.name, response.status < 400 ? 'ok' : 'client_error', seconds());
+    res.status(response.status);
+    res.setHeader(SERVED_BY_HEADER, server.name);
+    res.setHeader('Content-Type', response.contentType ?? 'application/json; charset=utf-8');
+    if (response.retryAfter !== undefined) res.setHeader('Retry-After', response.retryAfter);
+    res.end(response.body);
+  };
+}

@@ -1,0 +1,150 @@
+import { backoffDelay } from '../../shared/backoff.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ProbeResult } from '../upstream/client.js';
+import type { Registry, ServerEntry } from './registry.js';
+
+export interface HealthCheckerOptions {
+  registry: Registry;
+  probe: (address: string) => Promise<ProbeResult>;
+  logger: Logger;
+  /** Active idle workers are probed this often; an inactive worker at least this often. */
+  intervalMs: number;
+  /** An active worker with no traffic for this long is probed; busy ones prove themselves. */
+  idleAfterMs: number;
+  /** A worker inactive or draining this long, with nothing in flight, is forgotten. */
+  forgetAfterMs?: number;
+  now?: () => number;
+  random?: () => number;
+  onResult?: (server: ServerEntry, result: ProbeResult) => void;
+}
+
+export interface HealthChecker {
+  start(): void;
+  stop(): void;
+  /** One round: probes every worker that is due, in parallel, and applies the results. */
+  runOnce(): Promise<void>;
+}
+
+interface ProbeState {
+  /** Failed probes and outages in a row, for the backoff; forgotten once a worker is stable. */
+  attempt: number;
+  nextAt: number;
+  /** The `activeSince` of the outage already scheduled, to tell a new outage from the same one. */
+  outage: number | undefined;
+}
+
+/** A worker active this many intervals in a row is stable: its backoff starts over. */
+const STABLE_INTERVALS = 3;
+
+/**
+ * The background loop of the seed. It probes inactive workers with capped exponential backoff
+ * and jitter — soon after they fail, then less often, never less than once per `intervalMs` —
+ * so a recovered worker is back within one interval while a flapping one is probed (and can
+ * come back) ever more rarely. Active workers with no traffic for `idleAfterMs` are probed
+ * once per interval, to take a dead one out before a client finds it. Probes of one round run
+ * in parallel; rounds never overlap.
+ */
+export function createHealthChecker({
+  registry,
+  probe,
+  logger,
+  intervalMs,
+  idleAfterMs,
+  forgetAfterMs = 300_000,
+  now = Date.now,
+  random = Math.random,
+  onResult = () => {},
+}: HealthCheckerOptions): HealthChecker {
+  const tickMs = Math.max(5, Math.round(intervalMs / 10));
+  const baseMs = Math.max(tickMs, Math.round(intervalMs / 8));
+  const states = new Map<string, ProbeState>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  const stateOf = (server: ServerEntry, at: number): ProbeState => {
+    let state = states.get(server.address);
+    if (!state) {
+      state = { attempt: 0, nextAt: at + intervalMs, outage: undefined };
+      states.set(server.address, state);
+    }
+    return state;
+  };
+
+  const backoff = (state: ProbeState, at: number): void => {
+    state.nextAt = at + backoffDelay(state.attempt, { baseMs, maxMs: intervalMs, random });
+    state.attempt += 1;
+  };
+
+  const isDue = (server: ServerEntry, at: number): boolean => {
+    const state = stateOf(server, at);
+    // A draining worker asked to be left alone: it comes back by announcing itself.
+    if (server.status === 'draining') return false;
+    if (server.status === 'inactive') {
+      if (state.outage !== server.activeSince) {
+        // A new outage: the first probe comes soon, later ones back off.
+        state.outage = server.activeSince;
+        backoff(state, at);
+      }
+      return at >= state.nextAt;
+    }
+    if (server.status === 'active' && at - server.activeSince >= STABLE_INTERVALS * intervalMs) state.attempt = 0;
+    if (at < state.nextAt) return false;
+    if (server.status === 'active' && (server.inFlight > 0 || at - server.lastUsed < idleAfterMs)) return false;
+    state.nextAt = at + intervalMs;
+    return true;
+  };
+
+  const check = async (server: ServerEntry): Promise<void> => {
+    const result = await probe(server.address);
+    onResult(server, result);
+    const state = stateOf(server, now());
+    if (result.ok) {
+      registry.markHealthy(server);
+      if (server.status === 'inactive') state.nextAt = now() + baseMs;
+    } else if (server.status !== 'inactive') {
+      registry.markFailed(server, result.message);
+    } else {
+      backoff(state, now());
+      logger.debug({ server: server.name, reason: result.message, nextProbeInMs: state.nextAt - now() }, 'still unhealthy');
+    }
+  };
+
+  const runOnce = async (): Promise<void> => {
+    const at = now();
+    for (const server of [...registry.servers]) {
+      const since = server.lastSeen ?? server.activeSince;
+      if (server.status !== 'active' && server.inFlight === 0 && at - since >= forgetAfterMs) {
+        registry.remove(server, `not seen for ${Math.round((at - since) / 1000)} s`);
+      }
+    }
+    for (const address of states.keys()) if (!registry.get(address)) states.delete(address);
+    const due = registry.servers.filter((server) => isDue(server, at));
+    await Promise.all(due.map(check));
+  };
+
+  // Each start() begins a new generation; a round of an older one does not schedule again.
+  let generation = 0;
+  const loop = (mine: number): void => {
+    timer = setTimeout(() => {
+      runOnce()
+        .catch((err: unknown) => logger.error({ err }, 'health check round failed'))
+        .finally(() => {
+          if (running && mine === generation) loop(mine);
+        });
+    }, tickMs);
+  };
+
+  return {
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      generation += 1;
+      loop(generation);
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { HttpError } from '../../shared/http-error.js';
+
+export type ServerStatus = 'active' | 'inactive' | 'draining';
+
+export interface ServerEntry {
+  readonly name: string;
+  readonly address: string;
+  status: ServerStatus;
+  inFlight: number;
+  served: number;
+  failures: number;
+  lastError: string | null;
+  /** Last time the worker answered anything (epoch ms), or null. */
+  lastSeen: number | null;
+  /** Last time a request was sent to it, for the idle health check (epoch ms). */
+  lastUsed: number;
+  /** Heavy calculations (numbers of 2^64 and up) running there now. */
+  heavyInFlight: number;
+  /**
+   * Most heavy calculations it is sent at once: its advertised capacity (the threads it runs
+   * them on), capped by MAX_IN_FLIGHT_PER_SERVER. Light numbers take microseconds on the
+   * worker's event loop and are bounded by MAX_IN_FLIGHT_PER_SERVER alone.
+   */
+  limit: number;
+  /** Failed tries in a row (reset by any answer); FAILURE_THRESHOLD of them take it out. */
+  consecutiveFailures: number;
+  /** Passed probes in a row while inactive; RECOVERY_THRESHOLD of them put it back. */
+  consecutivePasses: number;
+  /** When it last became active (epoch ms), for telling a stable worker from a flapping one. */
+  activeSince: number;
+  /** Moving average of its answer times (ms), for the status page. */
+  recentLatencyMs: number;
+}
+
+export interface Transition {
+  server: ServerEntry;
+  from: ServerStatus | null;
+  to: ServerStatus | 'removed';
+  reason: string;
+}
+
+export interface RegistryOptions {
+  maxServers: number;
+  /** Upper bound of any worker's in-flight limit (MAX_IN_FLIGHT_PER_SERVER). */
+  maxInFlightPerServer?: number;
+  failureThreshold?: number;
+  recoveryThreshold?: number;
+  now?: () => number;
+  onTransition?: (transition: Transition) => void;
+}
+
+/**
+ * The workers the balancer knows, keyed by address, in registration order. Pure state: no
+ * I/O and no timers; every change of status (registered, active, inactive, draining, removed)
+ * is reported to `onTransition` exactly once, after it is made.
+ */
+export class Registry {
+  private readonly byAddress = new Map<string, ServerEntry>();
+  /** Stable array for the selection strategies, which walk it without allocating. */
+  readonly servers: ServerEntry[] = [];
+  private readonly maxServers: number;
+  private readonly maxInFlight: number;
+  private readonly failureThreshold: number;
+  private readonly recoveryThreshold: number;
+  private readonly now: () => number;
+  private readonly onTransition: (transition: Transition) => void;
+
+  constructor({
+    maxServers,
+    maxInFlightPerServer = Number.MAX_SAFE_INTEGER,
+    failureThreshold = 1,
+    recoveryThreshold = 1,
+    now = Date.now,
+    onTransition = () => {},
+  }: RegistryOptions) {
+    this.maxServers = maxServers;
+    this.maxInFlight = maxInFlightPerServer;
+    this.failureThreshold = failureThreshold;
+    this.recoveryThreshold = recoveryThreshold;
+    this.now = now;
+    this.onTransition = onTransition;
+  }
+
+  get(address: string): ServerEntry | undefined {
+    return this.byAddress.get(address);
+  }
+
+  /**
+   * Registers a new worker or re-activates a known address (idempotent). `capacity` is what
+   * the worker says it can run at once; the balancer's own limit caps it.
+   */
+  register(address: string, name: string, capacity?: number): ServerEntry {
+    const limit = Math.max(1, Math.min(this.maxInFlight, capacity ?? this.maxInFlight));
+    const known = this.byAddress.get(address);
+    if (known) {
+      known.lastSeen = this.now();
+      known.limit = limit;
+      known.consecutiveFailures = 0;
+      this.move(known, 'active', 'announced itself');
+      return known;
+    }
+    if (this.servers.length >= this.maxServers) {
+      throw new HttpError(503, 'registry_full', `the balancer accepts at most ${this.maxServers} servers`, {
+        'Retry-After': '30',
+      });
+    }
+    const now = this.now();
+    const entry: ServerEntry = {
+      name,
+      address,
+      status: 'active',
+      inFlight: 0,
+      heavyInFlight: 0,
+      served: 0,
+      failures: 0,
+      lastError: null,
+      lastSeen: now,
+      lastUsed: now,
+      limit,
+      consecutiveFailures: 0,
+      consecutivePasses: 0,
+      activeSince: now,
+      recentLatencyMs: 0,
+    };
+    this.byAddress.set(address, entry);
+    this.servers.push(entry);
+    this.onTransition({ server: entry, from: null, to: 'active', reason: 'registered' });
+    return entry;
+  }
+
+  /** The worker is shutting down: no new requests go to it. */
+  drain(address: string): ServerEntry {
+    const entry = this.byAddress.get(address);
+    if (!entry) throw new HttpError(404, 'unknown_server', `no server is registered at ${address}`);
+    this.move(entry, 'draining', 'deregistered itself');
+    return entry;
+  }
+
+  /**
+   * A try at the worker failed. It goes out of rotation after FAILURE_THRESHOLD failures in a
+   * row, or at once when `immediate` (a refused or reset connection: nobody is there).
+   * Returns whether it was taken out.
+   */
+  recordFailure(entry: ServerEntry, error: string, { immediate = false } = {}): boolean {
+    entry.failures += 1;
+    entry.lastError = error;
+    entry.consecutiveFailures += 1;
+    if (!immediate && entry.consecutiveFailures < this.failureThreshold) return false;
+    this.move(entry, 'inactive', error);
+    return true;
+  }
+
+  /** Takes the worker out of rotation now: its health probe failed. */
+  markFailed(entry: ServerEntry, error: string): void {
+    entry.failures += 1;
+    entry.lastError = error;
+    this.move(entry, 'inactive', error);
+  }
+
+  /** A health probe passed: an inactive worker is back after RECOVERY_THRESHOLD passes in a row. */
+  markHealthy(entry: ServerEntry): void {
+    entry.lastSeen = this.now();
+    if (entry.status !== 'inactive') return;
+    entry.consecutivePasses += 1;
+    if (entry.consecutivePasses >= this.recoveryThreshold) this.move(entry, 'active', 'health check passed');
+  }
+
+  /** The worker answered a request (any status below 500) in `latencyMs`. */
+  recordAnswer(entry: ServerEntry, served: boolean, latencyMs = 0): void {
+    entry.lastSeen = this.now();
+    entry.consecutiveFailures = 0;
+    if (served) entry.served += 1;
+    entry.recentLatencyMs = entry.recentLatencyMs === 0 ? latencyMs : entry.recentLatencyMs * 0.9 + latencyMs * 0.1;
+  }
+
+  /** Whether a worker can take one more request now (`heavy`: one more heavy calculation). */
+  hasRoom(entry: ServerEntry, heavy: boolean): boolean {
+    return entry.status === 'active' && entry.inFlight < this.maxInFlight && (!heavy || entry.heavyInFlight < entry.limit);
+  }
+
+  begin(entry: ServerEntry, heavy = false): void {
+    entry.inFlight += 1;
+    if (heavy) entry.heavyInFlight += 1;
+    entry.lastUsed = this.now();
+  }
+
+  end(entry: ServerEntry, heavy = false): void {
+    entry.inFlight -= 1;
+    if (heavy) entry.heavyInFlight -= 1;
+  }
+
+  /** Forgets a worker (long gone); its requests in flight, if any, finish normally. */
+  remove(entry: ServerEntry, reason: string): void {
+    if (!this.byAddress.delete(entry.address)) return;
+    this.servers.splice(this.servers.indexOf(entry), 1);
+    this.onTransition({ server: entry, from: entry.status, to: 'removed', reason });
+  }
+
+  countActive(): number {
+    let active = 0;
+    for (const entry of this.servers) if (entry.status === 'active') active += 1;
+    return active;
+  }
+
+  private move(entry: ServerEntry, to: ServerStatus, reason: string): void {
+    if (entry.status === to) return;
+    const from = entry.status;
+    entry.status = to;
+    entry.consecutivePasses = 0;
+    if (to === 'active') {
+      entry.activeSince = this.now();
+      entry.consecutiveFailures = 0;
+    }
+    this.onTransition({ server: entry, from, to, reason });
+  }
+}
+
+/** The `<entry>` of the HTTP contract. */
+export function describeServer(entry: ServerEntry): Record<string, unknown> {
+  return {
+    name: entry.name,
+    address: entry.address,
+    status: entry.status,
+    in_flight: entry.inFlight,
+    served: entry.served,
+    failures: entry.failures,
+    last_error: entry.lastError,
+    last_seen: entry.lastSeen === null ? null : new Date(entry.lastSeen).toISOString(),
+  };
+}

@@ -1,0 +1,40 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createUpstreamClient } from '../../../../src/balancer/upstream/client.js';
+
+describe('upstream client', () => {
+  it('when the client has already gone, then nothing is sent and the result says so (it never throws)', async () => {
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const gone = new AbortController();
+    gone.abort();
+    await expect(upstream.forward('http://127.0.0.1:9', '/is_prime/7', 'id', { timeoutMs: 1_000, signal: gone.signal })).resolves.toMatchObject({
+      ok: false,
+      kind: 'aborted',
+    });
+    await upstream.close();
+  });
+
+  it('when nothing listens at the address, then it is a refused failure, not an exception', async () => {
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    await expect(upstream.forward('http://127.0.0.1:9', '/is_prime/7', 'id', { timeoutMs: 1_000 })).resolves.toMatchObject({ ok: false, kind: 'refused' });
+    await upstream.close();
+  });
+
+  it('when a worker answers more than an answer can be, then it is a bad response and nothing more is read', async () => {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(Buffer.alloc(1024 * 1024, 32));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const { port } = server.address() as AddressInfo;
+    await expect(upstream.forward(`http://127.0.0.1:${port}`, '/is_prime/7', 'id', { timeoutMs: 1_000 })).resolves.toMatchObject({
+      ok: false,
+      kind: 'bad_response',
+    });
+    await upstream.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});

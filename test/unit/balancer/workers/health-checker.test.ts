@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ProbeResult } from '../../../../src/balancer/upstream/client.js';
+import { createHealthChecker } from '../../../../src/balancer/workers/health-checker.js';
+import { Registry } from '../../../../src/balancer/workers/registry.js';
+import { captureLogger } from '../../../support/logger.js';
+
+const INTERVAL = 1_000;
+const IDLE_AFTER = 3_000;
+
+function setup({ recoveryThreshold = 1 } = {}) {
+  const { logger, records } = captureLogger();
+  const registry = new Registry({
+    maxServers: 10,
+    recoveryThreshold,
+    onTransition: ({ server, to, reason }) => logger.info({ server: server.name, to, reason }, 'transition'),
+  });
+  const healthy = new Map<string, boolean>();
+  const probed: string[] = [];
+  const probe = vi.fn(async (address: string): Promise<ProbeResult> => {
+    probed.push(address);
+    return healthy.get(address) === false ? { ok: false, message: 'health check: ECONNREFUSED' } : { ok: true };
+  });
+  const checker = createHealthChecker({ registry, probe, logger, intervalMs: INTERVAL, idleAfterMs: IDLE_AFTER, random: () => 1 });
+  return { registry, healthy, probed, probe, checker, records };
+}
+
+describe('health checker', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('when a worker is inactive and its probe passes, then it is back in rotation within one interval', async () => {
+    const { registry, checker } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'ECONNRESET');
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(a.status).toBe('active');
+    checker.stop();
+  });
+
+  it('when an inactive worker is still down, then it stays out and its failures do not pile up', async () => {
+    const { registry, healthy, checker } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'ECONNRESET');
+    healthy.set('http://a:1', false);
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
+    expect(a.status).toBe('inactive');
+    expect(a.failures).toBe(1);
+    checker.stop();
+  });
+
+  it('when an active worker has had no traffic for a while and its probe fails, then it is taken out', async () => {
+    const { registry, healthy, checker, records } = setup();
+    const a = registry.register('http://a:1', 'a');
+    healthy.set('http://a:1', false);
+    checker.start();
+    await vi.advanceTimersByTimeAsync(IDLE_AFTER - INTERVAL);
+    expect(a.status).toBe('active');
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(a.status).toBe('inactive');
+    expect(records.filter((r) => r.msg === 'transition' && r.to === 'inactive')).toHaveLength(1);
+    checker.stop();
+  });
+
+  it('when an active worker has traffic, then it is not probed', async () => {
+    const { registry, checker, probed } = setup();
+    const a = registry.register('http://a:1', 'a');
+    checker.start();
+    for (let i = 0; i < 10; i++) {
+      registry.begin(a);
+      registry.end(a);
+      await vi.advanceTimersByTimeAsync(INTERVAL);
+    }
+    expect(probed).toEqual([]);
+    checker.stop();
+  });
+
+  it('when a probe is slow, then rounds do not overlap', async () => {
+    const { registry, checker, probe } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'down');
+    let running = 0;
+    let most = 0;
+    probe.mockImplementation(async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL * 3));
+      running -= 1;
+      return { ok: false, message: 'slow' };
+    });
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 10);
+    expect(probe.mock.calls.length).toBeGreaterThan(1);
+    expect(most).toBe(1);
+    checker.stop();
+  });
+
+  it('when an inactive worker stays down, then it is probed soon and then ever less often, at most one interval apart', async () => {
+    const { registry, healthy, checker, probe } = setup();
+    const a = registry.register('http://a:1', 'a');
+    healthy.set('http://a:1', false);
+    const times: number[] = [];
+    probe.mockImplementation(async () => {
+      times.push(Date.now());
+      return { ok: false, message: 'down' };
+    });
+    const failedAt = Date.now();
+    registry.markFailed(a, 'ECONNREFUSED');
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 8);
+    const gaps = [times[0]! - failedAt, ...times.slice(1).map((t, i) => t - times[i]!)];
+    expect(gaps[0]).toBeLessThanOrEqual(INTERVAL * 0.35);
+    expect(gaps.at(-1)).toBeGreaterThan(gaps[0]!);
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(INTERVAL + INTERVAL / 10);
+  });
+
+  it('when a worker fails and recovers again and again, then its probes back off instead of returning it at once each time', async () => {
+    const { registry, checker, probe } = setup();
+    const a = registry.register('http://a:1', 'a');
+    const delays: number[] = [];
+    checker.start();
+    for (let flap = 0; flap < 4; flap++) {
+      registry.markFailed(a, 'flap');
+      const failedAt = Date.now();
+      const calls = probe.mock.calls.length;
+      while (probe.mock.calls.length === calls) await vi.advanceTimersByTimeAsync(10);
+      delays.push(Date.now() - failedAt);
+      expect(a.status).toBe('active');
+    }
+    expect(delays.at(-1)).toBeGreaterThan(delays[0]!);
+    checker.stop();
+  });
+
+  it('when RECOVERY_THRESHOLD is 3, then a worker needs three passing probes in a row to come back', async () => {
+    const { registry, checker, probe } = setup({ recoveryThreshold: 3 });
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'down');
+    checker.start();
+    while (probe.mock.calls.length < 2) await vi.advanceTimersByTimeAsync(10);
+    expect(a.status).toBe('inactive');
+    while (probe.mock.calls.length < 3) await vi.advanceTimersByTimeAsync(10);
+    expect(a.status).toBe('active');
+    checker.stop();
+  });
+
+  it('when stopped, then no more probes run', async () => {
+    const { registry, checker, probe } = setup();
+    registry.markFailed(registry.register('http://a:1', 'a'), 'down');
+    checker.start();
+    checker.stop();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
+    expect(probe).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../../src/shared/http-error.js';
+import { Registry, describeServer, type Transition } from '../../../../src/balancer/workers/registry.js';
+
+function setup(maxServers = 10) {
+  const transitions: Array<Pick<Transition, 'from' | 'to' | 'reason'> & { name: string }> = [];
+  let clock = 1_000;
+  const registry = new Registry({
+    maxServers,
+    now: () => clock,
+    onTransition: ({ server, from, to, reason }) => transitions.push({ name: server.name, from, to, reason }),
+  });
+  return { registry, transitions, tick: (ms: number) => (clock += ms) };
+}
+
+describe('Registry', () => {
+  it('when a worker registers, then it is active and listed once', () => {
+    const { registry, transitions } = setup();
+    registry.register('http://server1:5000', 'server1');
+    expect(registry.servers.map((s) => [s.name, s.status])).toEqual([['server1', 'active']]);
+    expect(transitions).toEqual([{ name: 'server1', from: null, to: 'active', reason: 'registered' }]);
+  });
+
+  it('when a worker registers twice, then it is still one entry and nothing is logged again', () => {
+    const { registry, transitions } = setup();
+    const first = registry.register('http://server1:5000', 'server1');
+    const second = registry.register('http://server1:5000', 'server1');
+    expect(second).toBe(first);
+    expect(registry.servers).toHaveLength(1);
+    expect(transitions).toHaveLength(1);
+  });
+
+  it('when a failed worker announces itself again, then it is active again', () => {
+    const { registry, transitions } = setup();
+    const entry = registry.register('http://server1:5000', 'server1');
+    registry.markFailed(entry, 'ECONNREFUSED');
+    registry.register('http://server1:5000', 'server1');
+    expect(entry.status).toBe('active');
+    expect(transitions.map((t) => t.to)).toEqual(['active', 'inactive', 'active']);
+  });
+
+  it('when a worker fails, then the failure is counted and remembered', () => {
+    const { registry } = setup();
+    const entry = registry.register('http://server1:5000', 'server1');
+    registry.markFailed(entry, 'timeout');
+    expect(describeServer(entry)).toMatchObject({ status: 'inactive', failures: 1, last_error: 'timeout' });
+  });
+
+  it('when a worker deregisters, then it is draining; an unknown address is a 404', () => {
+    const { registry } = setup();
+    registry.register('http://server1:5000', 'server1');
+    expect(registry.drain('http://server1:5000').status).toBe('draining');
+    expect(() => registry.drain('http://nobody:1')).toThrow(HttpError);
+  });
+
+  it('when a health probe passes, then an inactive worker is back but a draining one stays out', () => {
+    const { registry } = setup();
+    const a = registry.register('http://a:1', 'a');
+    const b = registry.register('http://b:1', 'b');
+    registry.markFailed(a, 'reset');
+    registry.drain('http://b:1');
+    registry.markHealthy(a);
+    registry.markHealthy(b);
+    expect([a.status, b.status]).toEqual(['active', 'draining']);
+    expect(registry.countActive()).toBe(1);
+  });
+
+  it('when the registry is full, then a new address is refused but a known one still re-registers', () => {
+    const { registry } = setup(1);
+    registry.register('http://a:1', 'a');
+    expect(() => registry.register('http://b:1', 'b')).toThrowError(expect.objectContaining({ code: 'registry_full' }));
+    expect(registry.register('http://a:1', 'a').name).toBe('a');
+  });
+
+  it('when described, then it has exactly the fields of the contract', () => {
+    const { registry } = setup();
+    const entry = registry.register('http://a:1', 'a');
+    registry.begin(entry);
+    registry.recordAnswer(entry, true);
+    expect(describeServer(entry)).toEqual({
+      name: 'a',
+      address: 'http://a:1',
+      status: 'active',
+      in_flight: 1,
+      served: 1,
+      failures: 0,
+      last_error: null,
+      last_seen: new Date(1_000).toISOString(),
+    });
+  });
+});
+
+describe('Registry thresholds and capacity', () => {
+  it('when FAILURE_THRESHOLD is 3, then two failures keep a worker and the third takes it out', () => {
+    const registry = new Registry({ maxServers: 10, failureThreshold: 3 });
+    const a = registry.register('http://a:1', 'a');
+    expect(registry.recordFailure(a, 'answered 500')).toBe(false);
+    expect(registry.recordFailure(a, 'answered 500')).toBe(false);
+    expect(a.status).toBe('active');
+    expect(registry.recordFailure(a, 'answered 500')).toBe(true);
+    expect(a).toMatchObject({ status: 'inactive', failures: 3 });
+  });
+
+  it('when a worker answers between failures, then the count starts over', () => {
+    const registry = new Registry({ maxServers: 10, failureThreshold: 2 });
+    const a = registry.register('http://a:1', 'a');
+    registry.recordFailure(a, 'answered 500');
+    registry.recordAnswer(a, true);
+    registry.recordFailure(a, 'answered 500');
+    expect(a.status).toBe('active');
+  });
+
+  it('when the connection is refused, then the worker is out at once whatever the threshold', () => {
+    const registry = new Registry({ maxServers: 10, failureThreshold: 5 });
+    const a = registry.register('http://a:1', 'a');
+    registry.recordFailure(a, 'ECONNREFUSED', { immediate: true });
+    expect(a.status).toBe('inactive');
+  });
+
+  it('when a worker advertises a capacity, then its limit is that, capped by the balancer', () => {
+    const registry = new Registry({ maxServers: 10, maxInFlightPerServer: 8 });
+    expect(registry.register('http://a:1', 'a', 4).limit).toBe(4);
+    expect(registry.register('http://b:1', 'b', 100).limit).toBe(8);
+    expect(registry.register('http://c:1', 'c').limit).toBe(8);
+  });
+});
