@@ -1,7 +1,9 @@
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
+import { createHttpLogger } from '../shared/http-logger.js';
 import type { Logger } from '../shared/logger.js';
 import type { BalancerConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { createListener } from './http/listener.js';
 import { createMetrics } from './http/metrics.js';
 import { AdmissionQueue } from './routing/admission.js';
 import { createHedging } from './routing/hedging.js';
@@ -14,7 +16,8 @@ import { Registry } from './workers/registry.js';
 import { createSelector } from './workers/selection.js';
 
 export interface Balancer {
-  app: Express;
+  /** Every request, for Node's HTTP server (http/listener.ts). */
+  listener: RequestListener;
   registry: Registry;
   admission: AdmissionQueue;
   healthChecker: HealthChecker;
@@ -69,14 +72,15 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     requestDeadlineMs: config.requestDeadlineMs,
     retryAfterSeconds: Math.max(1, Math.ceil(config.healthCheckIntervalMs / 1000)),
   });
+  const httpLogger = createHttpLogger(logger);
   const app = createApp({
     registry,
     admission,
     metrics,
     logger,
-    primeRoute,
+    httpLogger,
     registrationToken: config.registrationToken,
     allowHost: createHostAllowList(config.allowedServerHosts),
   });
-  return { app, registry, admission, healthChecker, upstream };
+  return { listener: createListener(app, primeRoute, httpLogger), registry, admission, healthChecker, upstream };
 }

@@ -11,8 +11,8 @@ import { loadBalancerConfig } from './config.js';
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
 const { logger, close: closeLog } = createLogger('balancer', config.logLevel);
 installCrashHandler({ logger, flush: closeLog });
-const { app, healthChecker, upstream } = buildBalancer(config, logger);
-const http = createHttpServer(app);
+const { listener, healthChecker, upstream } = buildBalancer(config, logger);
+const http = createHttpServer(listener);
 
 http.server.listen(config.port, config.host, () => {
   const { port } = http.server.address() as AddressInfo;

@@ -21,8 +21,8 @@ export function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal_error', 'internal error');
 }
 
-/** Writes an HttpError as the JSON reply; works on a bare ServerResponse as on Express's. */
-export function sendError(res: ServerResponse, error: HttpError): void {
+/** Writes an HttpError as the JSON reply. */
+function sendError(res: ServerResponse, error: HttpError): void {
   const body = JSON.stringify(error.toBody());
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.statusCode = error.status;
@@ -46,17 +46,22 @@ export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
 }
 
 /**
- * The single place where errors become replies. Never a stack trace in a reply: an error that
- * is not an HttpError is a bug of ours, answered 500 with a generic message, its detail logged.
+ * The single place where errors become replies, for Express's error middleware and for a route
+ * on Node's bare request and response alike. Never a stack trace in a reply: an error that is
+ * not an HttpError is a bug of ours, answered 500 with a generic message, its detail logged.
+ * An answer already on its way cannot be replaced: its connection is closed instead.
  */
+export function replyWithError(err: unknown, res: ServerResponse, logger: Logger): void {
+  const error = toHttpError(err);
+  if (error.status >= 500 && !(err instanceof HttpError)) logger.error({ err }, 'request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendError(res, error);
+}
+
+/** `replyWithError` as Express's error middleware, mounted last. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    const error = toHttpError(err);
-    if (error.status >= 500 && !(err instanceof HttpError)) (req.log ?? logger).error({ err }, 'request failed');
-    if (res.headersSent) {
-      next(err);
-      return;
-    }
-    sendError(res, error);
-  };
+  return (err: unknown, req, res, _next) => replyWithError(err, res, req.log ?? logger);
 }

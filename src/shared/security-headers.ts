@@ -12,9 +12,6 @@ const HEADERS: ReadonlyArray<[string, string]> = [
   ['Cache-Control', 'no-store'],
 ];
 
-/** The same headers as a flat `[name, value, …]` list, for `writeHead` on a hot path. */
-export const SECURITY_HEADERS_FLAT: readonly string[] = HEADERS.flat();
-
 export function applySecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of HEADERS) res.setHeader(name, value);
 }

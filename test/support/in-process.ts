@@ -59,8 +59,8 @@ export async function startBalancer(
     idleCheckAfterMs: 60_000,
     ...overrides,
   };
-  const { app, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
-  const running = await listen(app);
+  const { listener, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
+  const running = await listen(listener);
   return {
     ...running,
     registry,

@@ -1,6 +1,6 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
+import type { HttpLogger } from 'pino-http';
 import { errorHandler, methodNotAllowed, notFound } from '../../shared/error-handler.js';
-import { createHttpLogger } from '../../shared/http-logger.js';
 import type { Logger } from '../../shared/logger.js';
 import { metricsHandler } from '../../shared/metrics-route.js';
 import { securityHeaders } from '../../shared/security-headers.js';
@@ -15,13 +15,13 @@ export interface AppDeps extends ControlDeps {
   admission: AdmissionQueue;
   metrics: BalancerMetrics;
   logger: Logger;
-  /** `GET /is_prime/:n` (routing/prime-route.ts). */
-  primeRoute: RequestHandler;
+  /** One log line per request (shared/http-logger.ts), shared with the `/is_prime` route. */
+  httpLogger: HttpLogger;
 }
 
 /**
- * The balancer's HTTP edge, as an Express app: `/is_prime`, the control routes, the status
- * page and `/metrics`, one log line per request, and one error handler for every error reply.
+ * The balancer's HTTP edge but `/is_prime` (listener.ts), as an Express app: the control
+ * routes, the status page and `/metrics`, one log line per request, and the error handler.
  * Never listens: main.ts (and the tests) do.
  */
 export function createApp(deps: AppDeps): Express {
@@ -29,10 +29,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use(createHttpLogger(logger));
+  app.use(deps.httpLogger);
   app.use(securityHeaders);
 
-  app.use('/is_prime', deps.primeRoute);
   app.use(controlRoutes(deps));
   app
     .route('/metrics')

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../../shared/http-error.js';
 import { isAtLeast2To64, numberSegment, parseNumberText } from '../../shared/number.js';
 import { forwardWithRetries, type TriesDeps } from './tries.js';
@@ -8,24 +8,33 @@ export interface PrimeRouteDeps extends TriesDeps {
 }
 
 export const SERVED_BY_HEADER = 'X-Served-By';
+export const PRIME_PREFIX = '/is_prime';
+
+/** Whether a request URL belongs to this route: `/is_prime`, `/is_prime/…` or `/is_prime?…`. */
+export function isPrimePath(url: string): boolean {
+  if (!url.startsWith(PRIME_PREFIX)) return false;
+  const next = url.charCodeAt(PRIME_PREFIX.length);
+  return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+}
+
+/** The route on Node's request and response; rejects with an HttpError for the error reply. */
+export type PrimeRoute = (req: IncomingMessage & { id: unknown }, res: ServerResponse) => Promise<void>;
 
 /**
- * `GET /is_prime/:n`, mounted at `/is_prime` so that the number is read from the raw URL:
- * `/is_prime`, `/is_prime/` and `/is_prime/%zz` are bad numbers (400), `/is_prime/1/2` an
- * unknown path. The number is validated here, so a bad one never reaches a worker and never
+ * `GET /is_prime/:n`, for every URL `isPrimePath` accepts. The number is read from the raw
+ * URL: `/is_prime`, `/is_prime/` and `/is_prime/%zz` are bad numbers (400), `/is_prime/1/2`
+ * an unknown path (404). It is validated here, so a bad one never reaches a worker and never
  * counts against one. Then a worker answers it (tries.ts) and its reply is passed on with
  * `X-Served-By`; a worker's 4xx is an answer too, passed on and not held against it.
  */
-export function createPrimeRoute(deps: PrimeRouteDeps): RequestHandler {
+export function createPrimeRoute(deps: PrimeRouteDeps): PrimeRoute {
   const { metrics, logger, maxDigits } = deps;
-  return async (req, res, next) => {
+  return async (req, res) => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    const segment = numberSegment(req.url);
-    if (segment === undefined) {
-      next();
-      return;
-    }
+    const url = req.url ?? '';
+    const segment = numberSegment(url.slice(PRIME_PREFIX.length));
+    if (segment === undefined) throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.split('?')[0]}`);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use GET`, { Allow: 'GET' });
     }
@@ -52,7 +61,7 @@ export function createPrimeRoute(deps: PrimeRouteDeps): RequestHandler {
 
     if (outcome === 'client_gone') {
       metrics.request('none', 'client_gone', seconds());
-      logger.warn({ reqId: req.id, req: { method: req.method, url: req.originalUrl } }, 'request aborted by the client');
+      logger.warn({ reqId: req.id, req: { method: req.method, url } }, 'request aborted by the client');
       return;
     }
     if (outcome instanceof HttpError) {
@@ -61,7 +70,7 @@ export function createPrimeRoute(deps: PrimeRouteDeps): RequestHandler {
     }
     const { server, response } = outcome;
     metrics.request(server.name, response.status < 400 ? 'ok' : 'client_error', seconds());
-    res.status(response.status);
+    res.statusCode = response.status;
     res.setHeader(SERVED_BY_HEADER, server.name);
     res.setHeader('Content-Type', response.contentType ?? 'application/json; charset=utf-8');
     if (response.retryAfter !== undefined) res.setHeader('Retry-After', response.retryAfter);

@@ -1,0 +1,25 @@
+import type { RequestListener } from 'node:http';
+import type { Express } from 'express';
+import type { HttpLogger } from 'pino-http';
+import { replyWithError } from '../../shared/error-handler.js';
+import { applySecurityHeaders } from '../../shared/security-headers.js';
+import { isPrimePath, type PrimeRoute } from '../routing/prime-route.js';
+
+/**
+ * The balancer's request listener on Node's HTTP server. `/is_prime` requests go straight to
+ * their route on Node's request and response, with the same log line, request id, security
+ * headers and error replies as the Express app gives every other request. Express's router and
+ * middleware cost a measured share of a light request's CPU (BENCHMARKS.md), and `/is_prime`
+ * is nearly all of the traffic.
+ */
+export function createListener(app: Express, primeRoute: PrimeRoute, httpLogger: HttpLogger): RequestListener {
+  return (req, res) => {
+    if (!isPrimePath(req.url ?? '')) {
+      app(req, res);
+      return;
+    }
+    httpLogger(req, res);
+    applySecurityHeaders(res);
+    primeRoute(req, res).catch((err: unknown) => replyWithError(err, res, req.log));
+  };
+}
