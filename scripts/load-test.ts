@@ -1,6 +1,6 @@
 /**
- * The phase load test (`npm run load-test`, `make test`): see --help, or the README section
- * "Load test". Builds on the seed's test_script.py: same phases and defaults, more figures.
+ * The phase load test (`npm run load-test`, `make test`): see --help, or docs/operations.md.
+ * Builds on the seed's test_script.py: same phases and defaults, more figures.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';

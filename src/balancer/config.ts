@@ -24,7 +24,7 @@ export interface BalancerConfig {
   selection: SelectionName;
   /**
    * A light request not answered in this long also goes to a second server; 0: never; `auto`:
-   * after the 95th percentile of recent light answer times (hedge-delay.ts).
+   * after the 95th percentile of recent light answer times (routing/hedging.ts).
    */
   hedgeAfterMs: number | 'auto';
   hedgeBudgetPercent: number;

@@ -14,8 +14,8 @@ export interface CrashOptions {
 /**
  * A bug that escaped every handler leaves the program in a state nobody planned for: log it as
  * one `fatal` line with the error, flush the log so that the line is not lost, and exit 1 so
- * that the supervisor (Docker, the local stack) restarts it. A second crash while flushing
- * changes nothing.
+ * that a supervisor (Docker's restart policy, Kubernetes) starts it afresh. A second crash
+ * while flushing changes nothing.
  */
 export function installCrashHandler({ logger, flush, exit = (code) => process.exit(code), target = process, flushTimeoutMs = 2_000 }: CrashOptions): void {
   let crashed = false;

@@ -60,7 +60,7 @@ export class AdmissionQueue {
     tried: ReadonlySet<string>,
     {
       signal,
-      maxWaitMs = this.options.queueTimeoutMs,
+      maxWaitMs = Number.POSITIVE_INFINITY,
       heavy = false,
       hedge = false,
     }: { signal?: AbortSignal; maxWaitMs?: number; heavy?: boolean; hedge?: boolean } = {},
@@ -74,14 +74,16 @@ export class AdmissionQueue {
     }
     const refused = this.refusal(tried);
     if (refused) return refused;
-    if (this.depth >= this.options.maxQueue || maxWaitMs <= 0) return { ok: false, reason: 'overloaded' };
+    // A request waits at most QUEUE_TIMEOUT_MS, and never past what its caller allows.
+    const waitMs = Math.min(maxWaitMs, this.options.queueTimeoutMs);
+    if (this.depth >= this.options.maxQueue || waitMs <= 0) return { ok: false, reason: 'overloaded' };
     return new Promise((resolve) => {
       const waiter: Waiter = {
         seq: this.arrivals++,
         tried,
         heavy,
         resolve,
-        timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), maxWaitMs),
+        timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), waitMs),
         unsubscribe: () => {},
       };
       // Counted only while someone waits (pump skips an empty queue), so fresh for the first one.
