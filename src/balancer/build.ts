@@ -4,6 +4,9 @@ import type { Logger } from '../shared/logger.js';
 import type { BalancerConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { createListener } from './http/listener.js';
+import { JobManager } from './jobs/job-manager.js';
+import { createJobMetrics } from './jobs/job-metrics.js';
+import { openJournal } from './jobs/journal.js';
 import { createMetrics } from './http/metrics.js';
 import { AdmissionQueue } from './routing/admission.js';
 import { createHedging } from './routing/hedging.js';
@@ -22,14 +25,16 @@ export interface Balancer {
   admission: AdmissionQueue;
   healthChecker: HealthChecker;
   upstream: UpstreamClient;
+  jobs: JobManager;
 }
 
 /**
  * Wires the balancer's parts from its configuration: the one place that knows how registry,
- * selection, admission, upstream client, health checks, metrics and routes fit together.
- * Starts nothing: main.ts (and the tests) listen and start the health checker.
+ * selection, admission, upstream client, health checks, jobs, metrics and routes fit together.
+ * Opens the job journal in DATA_DIR (reporting what was wrong with it, if anything) but starts
+ * nothing: main.ts (and the tests) listen, start the health checker and resume the jobs.
  */
-export function buildBalancer(config: BalancerConfig, logger: Logger, { processMetrics = true } = {}): Balancer {
+export async function buildBalancer(config: BalancerConfig, logger: Logger, { processMetrics = true } = {}): Promise<Balancer> {
   const registry: Registry = new Registry({
     maxServers: config.maxServers,
     maxInFlightPerServer: config.maxInFlightPerServer,
@@ -46,6 +51,8 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     select: createSelector(config.selection, registry),
     maxQueue: config.maxQueue,
     queueTimeoutMs: config.queueTimeoutMs,
+    // Spare slots go to running jobs.
+    onSpareCapacity: () => jobs.pump(),
   });
   const upstream = createUpstreamClient({ probeTimeoutMs: config.healthCheckTimeoutMs });
   const metrics = createMetrics(registry, { defaults: processMetrics, queueDepth: () => admission.depth });
@@ -58,13 +65,37 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
     forgetAfterMs: config.forgetAfterMs,
     onResult: (server, result) => metrics.healthCheck(server.name, result.ok),
   });
+  const judgeWorker = createWorkerJudge({ registry, probe: (address) => upstream.probe(address) });
+  const opened = await openJournal({ dir: config.dataDir });
+  for (const problem of opened.problems) logger.error({ dataDir: config.dataDir, problem }, 'the job journal was damaged; what could be trusted was kept');
+  const jobs: JobManager = new JobManager({
+    journal: opened.journal,
+    recovered: opened.jobs,
+    logger,
+    metrics: createJobMetrics(metrics.registry, () => jobs.countByStatus()),
+    maxRunning: config.maxRunningJobs,
+    maxQueued: config.maxQueuedJobs,
+    keepFinished: config.jobsKeep,
+    keepForMs: config.jobsKeepMs,
+    runner: {
+      registry,
+      admission,
+      upstream,
+      judgeWorker,
+      logger,
+      taskTargetMs: config.taskTargetMs,
+      maxTaskSpan: config.maxTaskSpan,
+      taskTimeoutMs: config.taskTimeoutMs,
+      stallTimeoutMs: config.jobStallTimeoutMs,
+    },
+  });
   const primeRoute = createPrimeRoute({
     registry,
     admission,
     upstream,
     metrics,
     logger,
-    judgeWorker: createWorkerJudge({ registry, probe: (address) => upstream.probe(address) }),
+    judgeWorker,
     hedging: createHedging(config.hedgeAfterMs, config.hedgeBudgetPercent),
     maxDigits: config.maxDigits,
     maxTries: config.maxTries,
@@ -76,11 +107,12 @@ export function buildBalancer(config: BalancerConfig, logger: Logger, { processM
   const app = createApp({
     registry,
     admission,
+    jobs,
     metrics,
     logger,
     httpLogger,
     registrationToken: config.registrationToken,
     allowHost: createHostAllowList(config.allowedServerHosts),
   });
-  return { listener: createListener(app, primeRoute, httpLogger), registry, admission, healthChecker, upstream };
+  return { listener: createListener(app, primeRoute, httpLogger), registry, admission, healthChecker, upstream, jobs };
 }

@@ -31,6 +31,21 @@ export interface BalancerConfig {
   forgetAfterMs: number;
   /** Hosts (names or IP ranges in CIDR) that may register; an empty list lets every host register. */
   allowedServerHosts: string[];
+  /** Where the job journal lives (jobs survive a restart through it). */
+  dataDir: string;
+  /** The time one task of a job should take on a worker. */
+  taskTargetMs: number;
+  /** The most numbers one task may cover (the workers' MAX_TASK_SPAN should be at least this). */
+  maxTaskSpan: bigint;
+  /** A task attempt not answered in this long has failed. */
+  taskTimeoutMs: number;
+  /** A job that finds no active worker for this long fails. */
+  jobStallTimeoutMs: number;
+  maxRunningJobs: number;
+  maxQueuedJobs: number;
+  /** Finished jobs kept, at most this many, for at most jobsKeepMs. */
+  jobsKeep: number;
+  jobsKeepMs: number;
 }
 
 /** Reads and validates the balancer's configuration; throws ConfigError naming every bad variable. */
@@ -60,6 +75,15 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     hedgeAfterMs: read.intOr('HEDGE_AFTER_MS', 0, ['auto'] as const, { min: 0, max: 60_000 }),
     hedgeBudgetPercent: read.int('HEDGE_BUDGET_PERCENT', 10, { min: 1, max: 100 }),
     selection: read.oneOf('SELECTION', 'least_outstanding', ['least_outstanding', 'round_robin'] as const),
+    dataDir: read.string('DATA_DIR', 'data'),
+    taskTargetMs: read.int('TASK_TARGET_MS', 300, { min: 10, max: 60_000 }),
+    maxTaskSpan: BigInt(read.int('MAX_TASK_SPAN', 10_000_000_000, { min: 1_000_000, max: 1_000_000_000_000 })),
+    taskTimeoutMs: read.int('TASK_TIMEOUT_MS', 60_000, { min: 100 }),
+    jobStallTimeoutMs: read.int('JOB_STALL_TIMEOUT_MS', 60_000, { min: 100 }),
+    maxRunningJobs: read.int('MAX_RUNNING_JOBS', 1, { min: 1, max: 100 }),
+    maxQueuedJobs: read.int('MAX_QUEUED_JOBS', 16, { min: 0, max: 10_000 }),
+    jobsKeep: read.int('JOBS_KEEP', 100, { min: 1, max: 100_000 }),
+    jobsKeepMs: read.int('JOBS_KEEP_MS', 86_400_000, { min: 1_000 }),
   };
   read.done();
   return config;

@@ -11,7 +11,7 @@ import { loadBalancerConfig } from './config.js';
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
 const { logger, close: closeLog } = createLogger('balancer', config.logLevel);
 installCrashHandler({ logger, flush: closeLog });
-const { listener, healthChecker, upstream } = buildBalancer(config, logger);
+const { listener, healthChecker, upstream, jobs } = await buildBalancer(config, logger);
 const http = createHttpServer(listener);
 
 http.server.listen(config.port, config.host, () => {
@@ -21,6 +21,7 @@ http.server.listen(config.port, config.host, () => {
     logger.warn('registration is open: every host that reaches this port can add or drain workers; set REGISTRATION_TOKEN or ALLOWED_SERVER_HOSTS');
   }
   healthChecker.start();
+  jobs.start();
 });
 
 installShutdown({
@@ -29,6 +30,9 @@ installShutdown({
   timeoutMs: config.shutdownTimeoutMs,
   close: async () => {
     healthChecker.stop();
+    // Jobs first: their tasks are cancelled and clients waiting on a job are answered, so that
+    // the server can close; running jobs resume from the journal at the next start.
+    await jobs.close();
     await http.close();
     await upstream.close();
   },

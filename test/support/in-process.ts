@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { Server } from 'node:net';
 import { buildBalancer } from '../../src/balancer/build.js';
 import { loadBalancerConfig, type BalancerConfig } from '../../src/balancer/config.js';
+import type { JobManager } from '../../src/balancer/jobs/job-manager.js';
 import type { AdmissionQueue } from '../../src/balancer/routing/admission.js';
 import type { HealthChecker } from '../../src/balancer/workers/health-checker.js';
 import type { Registry } from '../../src/balancer/workers/registry.js';
@@ -44,10 +48,16 @@ export interface TestBalancer extends Running {
   registry: Registry;
   admission: AdmissionQueue;
   healthChecker: HealthChecker;
+  jobs: JobManager;
+  /** Where its job journal is (a new temporary folder unless `dataDir` was given). */
+  dataDir: string;
   register(worker: { url: string; name: string }): void;
 }
 
-/** The real balancer (as main.ts wires it) on an ephemeral port; the health loop is not started. */
+/**
+ * The real balancer (as main.ts wires it) on an ephemeral port, its job journal in a new
+ * temporary folder unless `dataDir` is given; the health loop is not started.
+ */
 export async function startBalancer(
   overrides: Partial<BalancerConfig> = {},
   logger: Logger = silentLogger,
@@ -57,18 +67,23 @@ export async function startBalancer(
     requestTimeoutMs: 5_000,
     healthCheckIntervalMs: 100,
     idleCheckAfterMs: 60_000,
+    dataDir: mkdtempSync(join(tmpdir(), 'distcalc-data-')),
     ...overrides,
   };
-  const { listener, registry, healthChecker, upstream, admission } = buildBalancer(config, logger, { processMetrics: false });
+  const { listener, registry, healthChecker, upstream, admission, jobs } = await buildBalancer(config, logger, { processMetrics: false });
   const running = await listen(listener);
+  jobs.start();
   return {
     ...running,
     registry,
     admission,
     healthChecker,
+    jobs,
+    dataDir: config.dataDir,
     register: (worker) => void registry.register(worker.url, worker.name),
     async close() {
       healthChecker.stop();
+      await jobs.close();
       await running.close();
       await upstream.close();
     },

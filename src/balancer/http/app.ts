@@ -4,15 +4,18 @@ import { errorHandler, methodNotAllowed, notFound } from '../../shared/error-han
 import type { Logger } from '../../shared/logger.js';
 import { metricsHandler } from '../../shared/metrics-route.js';
 import { securityHeaders } from '../../shared/security-headers.js';
+import type { JobManager } from '../jobs/job-manager.js';
 import type { AdmissionQueue } from '../routing/admission.js';
 import type { Registry } from '../workers/registry.js';
 import { controlRoutes, type ControlDeps } from './control-routes.js';
+import { jobRoutes } from './job-routes.js';
 import type { BalancerMetrics } from './metrics.js';
 import { statusPage } from './status-page.js';
 
 export interface AppDeps extends ControlDeps {
   registry: Registry;
   admission: AdmissionQueue;
+  jobs: JobManager;
   metrics: BalancerMetrics;
   logger: Logger;
   /** One log line per request (shared/http-logger.ts), shared with the `/is_prime` route. */
@@ -21,7 +24,7 @@ export interface AppDeps extends ControlDeps {
 
 /**
  * The balancer's HTTP edge but `/is_prime` (listener.ts), as an Express app: the control
- * routes, the status page and `/metrics`, one log line per request, and the error handler.
+ * routes, jobs, the status page and `/metrics`, one log line per request, and the error handler.
  * Never listens: main.ts (and the tests) do.
  */
 export function createApp(deps: AppDeps): Express {
@@ -33,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders);
 
   app.use(controlRoutes(deps));
+  app.use(jobRoutes(deps.jobs));
   app
     .route('/metrics')
     .get(metricsHandler(metrics.registry))

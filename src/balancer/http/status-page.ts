@@ -24,7 +24,12 @@ const HTML = `<!doctype html>
 <thead><tr><th>server</th><th>address</th><th>status</th><th>in flight</th><th>served</th><th>failures</th><th>recent latency</th><th>last error</th><th>last seen</th></tr></thead>
 <tbody id="servers"></tbody>
 </table>
-<p class="note">Updated every second from <a href="/status.json">/status.json</a>. Also: <a href="/servers">/servers</a>, <a href="/metrics">/metrics</a>.</p>
+<h2>Jobs</h2>
+<table>
+<thead><tr><th>job</th><th>range</th><th>status</th><th>progress</th><th>result</th><th>servers</th><th>retries</th></tr></thead>
+<tbody id="jobs"></tbody>
+</table>
+<p class="note">Updated every second from <a href="/status.json">/status.json</a>. Also: <a href="/servers">/servers</a>, <a href="/jobs">/jobs</a>, <a href="/metrics">/metrics</a>.</p>
 </body>
 </html>
 `;
@@ -33,6 +38,8 @@ const CSS = `body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}
 th{background:#f4f4f4}.active{color:#2a7d2a;font-weight:bold}.inactive{color:#c0392b;font-weight:bold}
 .draining{color:#b7791f;font-weight:bold}.note{color:#666;font-size:90%}.stale{opacity:.5}
+.done{color:#2a7d2a}.failed{color:#c0392b}.cancelled{color:#666}.running{color:#1f5fb7}
+progress{width:12em}
 `;
 
 const JS = `'use strict';
@@ -58,10 +65,27 @@ async function refresh() {
       return tr;
     });
     document.getElementById('servers').replaceChildren(...rows);
+    const jobs = (await (await fetch('/jobs', { cache: 'no-store' })).json()).jobs;
+    document.getElementById('jobs').replaceChildren(...jobs.slice(0, 10).map(jobRow));
     document.body.classList.remove('stale');
   } catch {
     document.body.classList.add('stale');
   }
+}
+function jobRow(job) {
+  const tr = document.createElement('tr');
+  tr.dataset.job = job.id;
+  const bar = document.createElement('progress');
+  bar.max = 1;
+  bar.value = job.progress.fraction;
+  const progress = cell((job.progress.fraction * 100).toFixed(1) + ' % (' + job.progress.tasks_done + ' of ~' + job.progress.tasks_total + ' tasks) ');
+  progress.prepend(bar);
+  const total = Object.values(job.servers).reduce((a, b) => a + b, 0) || 1;
+  const shares = Object.entries(job.servers).map(([name, n]) => name + ' ' + Math.round((n / total) * 100) + ' %').join(', ');
+  const result = job.result ? job.result.primes + ' primes, ' + job.result.twin_primes + ' twin pairs' : (job.error || '');
+  tr.append(cell(job.id.slice(0, 8)), cell('[' + job.from + ', ' + job.to + ']'), cell(job.status, job.status), progress,
+    cell(result), cell(shares), cell(String(job.retries)));
+  return tr;
 }
 refresh();
 setInterval(refresh, 1000);

@@ -22,6 +22,11 @@ export interface AdmissionOptions {
   maxQueue: number;
   /** How long a request may wait for a free worker. */
   queueTimeoutMs: number;
+  /**
+   * Called when a slot may be free and no request waits for one: background work (job tasks)
+   * may take it then (`acquireSpare`).
+   */
+  onSpareCapacity?: () => void;
 }
 
 /**
@@ -97,6 +102,19 @@ export class AdmissionQueue {
     });
   }
 
+  /**
+   * A heavy slot for background work (a job's task), only if no request is waiting for one:
+   * jobs take the workers' spare capacity and never queue ahead of a client. Never waits;
+   * give the slot back with `release(server, true)`.
+   */
+  acquireSpare(exclude: ReadonlySet<string>): ServerEntry | undefined {
+    if (this.depth > 0) return undefined;
+    const { registry, select } = this.options;
+    const server = select(registry.servers, exclude, true);
+    if (server) registry.begin(server, true);
+    return server;
+  }
+
   /** A request is done with `server`: its slot goes to the next waiter that can use it. */
   release(server: ServerEntry, heavy: boolean): void {
     this.options.registry.end(server, heavy);
@@ -128,8 +146,11 @@ export class AdmissionQueue {
   private pump(): void {
     const { registry, select } = this.options;
     const { light, heavy } = this;
-    // The common case on every answer: nobody waits, nothing to count.
-    if (light.length + heavy.length === 0) return;
+    // The common case on every answer: nobody waits, nothing to count; the slot is spare.
+    if (light.length + heavy.length === 0) {
+      this.options.onSpareCapacity?.();
+      return;
+    }
     const active = registry.countActive();
     const activeBefore = this.activeBefore;
     this.activeBefore = active;
@@ -151,7 +172,10 @@ export class AdmissionQueue {
       const nextLight = roomLight ? light[l] : undefined;
       const nextHeavy = roomHeavy ? heavy[h] : undefined;
       const waiter = nextLight && (!nextHeavy || nextLight.seq < nextHeavy.seq) ? nextLight : nextHeavy;
-      if (!waiter) return;
+      if (!waiter) {
+        if (this.depth === 0) this.options.onSpareCapacity?.();
+        return;
+      }
       const queue = waiter.heavy ? heavy : light;
       const index = waiter.heavy ? h : l;
       const server = select(servers, waiter.tried, waiter.heavy);

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { HttpError } from '../../shared/http-error.js';
+import type { Logger } from '../../shared/logger.js';
+import { JobRunner, type FinishedTask, type RunEnd, type RunnerDeps } from './job-runner.js';
+import type { JobMetrics } from './job-metrics.js';
+import type { JobRequest } from './job-request.js';
+import type { JobRecord, JobStatus, Journal, JournalEvent } from './journal-types.js';
+
+export interface JobManagerOptions {
+  journal: Journal;
+  /** The jobs the journal held at start, in creation order. */
+  recovered: readonly JobRecord[];
+  runner: RunnerDeps;
+  logger: Logger;
+  metrics: JobMetrics;
+  /** Jobs running at once; more wait in the queue. */
+  maxRunning: number;
+  /** Jobs waiting at once; one more is refused (503 too_many_jobs). */
+  maxQueued: number;
+  /** Finished jobs kept for people to read, at most this many ... */
+  keepFinished: number;
+  /** ... and for at most this long after they end. */
+  keepForMs: number;
+  /** How often running jobs look for overdue tasks (ms). */
+  tickMs?: number;
+  now?: () => number;
+}
+
+interface Live {
+  record: JobRecord;
+  runner: JobRunner | undefined;
+  /** Called when the job ends (GET /jobs/:id?wait=…). */
+  waiters: Set<() => void>;
+}
+
+const FINISHED: ReadonlySet<JobStatus> = new Set(['done', 'failed', 'cancelled']);
+/** The journal is rewritten with only the jobs kept once it grows past this. */
+const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The balancer's jobs: accepts them, queues them, runs up to `maxRunning` at once (JobRunner),
+ * cancels them, and keeps finished ones for a bounded time and number. Every change is written
+ * to the journal before it is reported, so that a balancer started again over the same
+ * DATA_DIR resumes running jobs without counting their finished tasks again.
+ */
+export class JobManager {
+  private readonly jobs = new Map<string, Live>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Journal writes not yet done: the journal is compacted only when there are none. */
+  private writing = 0;
+  private compacting = false;
+
+  constructor(private readonly options: JobManagerOptions) {
+    this.now = options.now ?? Date.now;
+    for (const record of options.recovered) this.jobs.set(record.id, { record, runner: undefined, waiters: new Set() });
+  }
+
+  /** Resumes the jobs that were running or queued when the balancer stopped. */
+  start(): void {
+    this.expire();
+    this.compact(0);
+    for (const live of this.jobs.values()) {
+      if (live.record.status === 'running') this.run(live, true);
+    }
+    this.pump();
+  }
+
+  get(id: string): JobRecord | undefined {
+    return this.jobs.get(id)?.record;
+  }
+
+  /** Newest first. */
+  list(): JobRecord[] {
+    this.expire();
+    return [...this.jobs.values()].map((live) => live.record).reverse();
+  }
+
+  /** Runner state for the job view: tasks on workers now, and an estimate of tasks still to cut. */
+  progressOf(id: string): { running: number; pendingNumbers: bigint; pendingSpan: bigint } | undefined {
+    const runner = this.jobs.get(id)?.runner;
+    if (!runner?.isRunning) return undefined;
+    const { numbers, span } = runner.pending;
+    return { running: runner.tasksRunning, pendingNumbers: numbers, pendingSpan: span };
+  }
+
+  countByStatus(): Record<JobStatus, number> {
+    const counts: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const { record } of this.jobs.values()) counts[record.status] += 1;
+    return counts;
+  }
+
+  async create(request: JobRequest): Promise<JobRecord> {
+    this.expire();
+    if (this.closed) throw new HttpError(503, 'shutting_down', 'the balancer is shutting down', { 'Retry-After': '5' });
+    const counts = this.countByStatus();
+    if (counts.running >= this.options.maxRunning && counts.queued >= this.options.maxQueued) {
+      throw new HttpError(503, 'too_many_jobs', `${counts.queued} jobs are waiting already; try again later`, { 'Retry-After': '30' });
+    }
+    const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: this.now() };
+    await this.write({ type: 'created', job });
+    const record: JobRecord = { ...job, status: 'queued', startedAt: null, finishedAt: null, error: null, tasks: [], retries: 0 };
+    this.jobs.set(record.id, { record, runner: undefined, waiters: new Set() });
+    this.transition(record, 'queued');
+    this.pump();
+    return record;
+  }
+
+  /** Cancels a queued or running job; a finished one is returned as it is. */
+  async cancel(id: string): Promise<JobRecord> {
+    const live = this.jobs.get(id);
+    if (!live) throw unknownJob(id);
+    if (!FINISHED.has(live.record.status)) {
+      live.runner?.stop();
+      await this.finish(live, 'cancelled', null);
+    }
+    return live.record;
+  }
+
+  /** Resolves when the job ends, after `ms`, or when `signal` aborts, whichever comes first. */
+  async waitForEnd(id: string, ms: number, signal: AbortSignal): Promise<void> {
+    const live = this.jobs.get(id);
+    if (!live || FINISHED.has(live.record.status) || ms <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        live.waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      live.waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Starts queued jobs while fewer than maxRunning run, and lets running ones take spare slots. */
+  pump(): void {
+    if (this.closed) return;
+    let running = 0;
+    for (const live of this.jobs.values()) if (live.record.status === 'running') running += 1;
+    for (const live of this.jobs.values()) {
+      if (running >= this.options.maxRunning) break;
+      if (live.record.status !== 'queued') continue;
+      running += 1;
+      this.run(live, false);
+    }
+    for (const live of this.jobs.values()) live.runner?.pump();
+  }
+
+  /** Stops the runners (their tasks are cancelled on the workers) and closes the journal. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const live of this.jobs.values()) {
+      live.runner?.stop();
+      // A client waiting for the end gets the job as it is, so that the server can close.
+      for (const wake of [...live.waiters]) wake();
+    }
+    await this.options.journal.close();
+  }
+
+  private run(live: Live, resumed: boolean): void {
+    const { record } = live;
+    const whole = { from: BigInt(record.from), to: BigInt(record.to) };
+    const done = record.tasks.map((t) => ({ from: BigInt(t.from), to: BigInt(t.to) }));
+    live.runner = new JobRunner(record.id, whole, done, this.options.runner, {
+      taskDone: (task) => this.taskDone(live, task),
+      retried: (server, reason) => void this.retried(live, server, reason),
+      ended: (end) => void this.ended(live, end),
+    });
+    if (resumed) {
+      this.options.logger.info({ job: record.id, tasksDone: record.tasks.length }, `job ${record.id} resumes`);
+    } else {
+      record.status = 'running';
+      record.startedAt = this.now();
+      // Written without waiting: a crash before it lands leaves a queued job, which starts again.
+      void this.write({ type: 'started', id: record.id, at: record.startedAt }).catch((err: unknown) => this.storeFailed(live, err));
+      this.transition(record, 'running');
+    }
+    this.timer ??= setInterval(() => this.tick(), this.options.tickMs ?? 100);
+  }
+
+  private tick(): void {
+    let anyRunning = false;
+    for (const live of this.jobs.values()) {
+      if (!live.runner?.isRunning) continue;
+      anyRunning = true;
+      live.runner.tick();
+    }
+    if (!anyRunning) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    this.expire();
+    this.compact(COMPACT_AFTER_BYTES);
+  }
+
+  /**
+   * Rewrites the journal with the jobs kept, once it holds more than `afterBytes`. Only while no
+   * write is on its way: the jobs in memory then match the file, and writes issued later follow
+   * the rewrite.
+   */
+  private compact(afterBytes: number): void {
+    const { journal, logger } = this.options;
+    if (this.compacting || this.writing > 0 || journal.bytes <= afterBytes) return;
+    this.compacting = true;
+    journal
+      .rewrite([...this.jobs.values()].map((live) => live.record))
+      .catch((err: unknown) => logger.error({ err }, 'could not compact the job journal'))
+      .finally(() => (this.compacting = false));
+  }
+
+  private async taskDone(live: Live, task: FinishedTask): Promise<void> {
+    const record = { from: String(task.from), to: String(task.to), primes: String(task.primes), twins: String(task.twins), firstPrime: task.firstPrime === null ? null : String(task.firstPrime), lastPrime: task.lastPrime === null ? null : String(task.lastPrime), server: task.server, elapsedMs: task.elapsedMs };
+    await this.write({ type: 'task', id: live.record.id, task: record });
+    live.record.tasks.push(record);
+    this.options.metrics.task(task.server, task.backup ? 'backup' : 'ok', task.wallMs / 1000);
+  }
+
+  private async retried(live: Live, server: string, reason: string): Promise<void> {
+    live.record.retries += 1;
+    this.options.metrics.task(server, 'failed');
+    this.options.logger.warn({ job: live.record.id, server, reason }, 'task failed; it runs again');
+    await this.write({ type: 'retried', id: live.record.id }).catch((err: unknown) => this.storeFailed(live, err));
+  }
+
+  private async ended(live: Live, end: RunEnd): Promise<void> {
+    await this.finish(live, end.status, end.status === 'failed' ? end.error : null);
+    this.pump();
+  }
+
+  private async finish(live: Live, status: 'done' | 'failed' | 'cancelled', error: string | null): Promise<void> {
+    const { record } = live;
+    if (FINISHED.has(record.status)) return;
+    record.status = status;
+    record.error = error;
+    record.finishedAt = this.now();
+    try {
+      await this.write({ type: 'ended', id: record.id, status, at: record.finishedAt, error });
+    } catch (err) {
+      this.options.logger.error({ err, job: record.id }, 'could not record the end of a job');
+    }
+    if (record.startedAt !== null) this.options.metrics.jobDuration(status, (record.finishedAt - record.startedAt) / 1000);
+    this.transition(record, status);
+    for (const wake of [...live.waiters]) wake();
+  }
+
+  private storeFailed(live: Live, err: unknown): void {
+    this.options.logger.error({ err, job: live.record.id }, 'could not write to the job journal');
+    live.runner?.stop();
+    void this.finish(live, 'failed', 'store_failed');
+  }
+
+  /** Forgets finished jobs past the retention time, and the oldest past the retention count. */
+  private expire(): void {
+    const finished = [...this.jobs.values()].filter((live) => FINISHED.has(live.record.status));
+    const cutoff = this.now() - this.options.keepForMs;
+    finished.forEach((live, index) => {
+      const tooMany = finished.length - index > this.options.keepFinished;
+      if (!tooMany && (live.record.finishedAt ?? 0) > cutoff) return;
+      this.jobs.delete(live.record.id);
+      void this.write({ type: 'removed', id: live.record.id }).catch((err: unknown) =>
+        this.options.logger.error({ err, job: live.record.id }, 'could not record that a job expired'),
+      );
+    });
+  }
+
+  private transition(record: JobRecord, status: JobStatus): void {
+    this.options.metrics.jobStatus(status);
+    const fields = { job: record.id, from: record.from, to: record.to, status, error: record.error ?? undefined, tasks: record.tasks.length, retries: record.retries };
+    this.options.logger.info(fields, `job ${record.id} is ${status}`);
+  }
+
+  private async write(event: JournalEvent): Promise<void> {
+    this.writing += 1;
+    try {
+      await this.options.journal.append(event);
+    } finally {
+      this.writing -= 1;
+    }
+  }
+}
+
+export function unknownJob(id: string): HttpError {
+  return new HttpError(404, 'unknown_job', `no job ${JSON.stringify(id.slice(0, 64))} is known`);
+}

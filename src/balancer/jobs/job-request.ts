@@ -1,0 +1,47 @@
+import { HttpError } from '../../shared/http-error.js';
+
+export interface JobRequest {
+  kind: 'count_primes';
+  from: bigint;
+  to: bigint;
+}
+
+/** The largest `to` a job may have: what a worker's sieve accepts (src/worker/sieve). */
+export const MAX_JOB_TO = 10n ** 15n;
+
+const DECIMAL = /^[0-9]{1,20}$/;
+
+/**
+ * Validates a `POST /jobs` body: `{"kind":"count_primes","from":"0","to":"10000000000"}`.
+ * `from` and `to` are decimal strings (JSON numbers are taken too when they are exact whole
+ * numbers), with `0 ≤ from ≤ to ≤ maxTo`. Anything else is a 400 that says what is wrong.
+ */
+export function parseJobRequest(body: unknown, maxTo = MAX_JOB_TO): JobRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('the body must be a JSON object like {"kind":"count_primes","from":"0","to":"1000000000"}');
+  }
+  const { kind, from, to, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw invalid(`unknown field ${JSON.stringify(unknown[0])}; expected kind, from and to`);
+  if (kind !== 'count_primes') throw invalid(`"kind" must be "count_primes", got ${JSON.stringify(kind ?? null)}`);
+  const start = whole('from', from);
+  const end = whole('to', to);
+  if (start > end) throw invalid(`"from" (${start}) is greater than "to" (${end})`);
+  if (end > maxTo) throw invalid(`"to" is at most ${maxTo}, got ${end}`);
+  return { kind, from: start, to: end };
+}
+
+function whole(name: string, value: unknown): bigint {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+    throw invalid(`"${name}" must be a whole number of 0 or more written in decimal digits, got ${value}`);
+  }
+  if (typeof value !== 'string' || !DECIMAL.test(value)) {
+    throw invalid(`"${name}" must be a whole number of 0 or more written in decimal digits, like "1000000", got ${JSON.stringify(value ?? null)?.slice(0, 40)}`);
+  }
+  return BigInt(value);
+}
+
+function invalid(message: string): HttpError {
+  return new HttpError(400, 'invalid_job', message);
+}

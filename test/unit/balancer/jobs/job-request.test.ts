@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_JOB_TO, parseJobRequest } from '../../../../src/balancer/jobs/job-request.js';
+import { HttpError } from '../../../../src/shared/http-error.js';
+
+describe('a job request', () => {
+  it('when from and to are decimal strings or exact whole numbers, then they are read exactly', () => {
+    expect(parseJobRequest({ kind: 'count_primes', from: '0', to: '10000000000' })).toEqual({ kind: 'count_primes', from: 0n, to: 10_000_000_000n });
+    expect(parseJobRequest({ kind: 'count_primes', from: 7, to: 1e9 })).toEqual({ kind: 'count_primes', from: 7n, to: 1_000_000_000n });
+  });
+
+  it.each([
+    ['not an object', 'count'],
+    ['no kind', { from: '0', to: '9' }],
+    ['another kind', { kind: 'sum', from: '0', to: '9' }],
+    ['a negative number', { kind: 'count_primes', from: '-1', to: '9' }],
+    ['a fraction', { kind: 'count_primes', from: 1.5, to: '9' }],
+    ['scientific notation in a string', { kind: 'count_primes', from: '0', to: '1e9' }],
+    ['from above to', { kind: 'count_primes', from: '10', to: '9' }],
+    ['to beyond the limit', { kind: 'count_primes', from: '0', to: String(MAX_JOB_TO + 1n) }],
+    ['an unknown field', { kind: 'count_primes', from: '0', to: '9', priority: 'high' }],
+  ])('when the body has %s, then it is a 400 invalid_job that says what is wrong', (_, body) => {
+    let error: unknown;
+    try {
+      parseJobRequest(body);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_job' });
+    expect((error as HttpError).message.length).toBeGreaterThan(10);
+  });
+});
