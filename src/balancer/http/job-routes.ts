@@ -1,8 +1,8 @@
 import express, { type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
-import { unknownJob, type JobManager } from '../jobs/job-manager.js';
-import { parseJobRequest } from '../jobs/job-request.js';
+import type { JobManager } from '../jobs/job-manager.js';
+import { parseJobRequest, unknownJob } from '../jobs/job-request.js';
 import { describeJob } from '../jobs/job-view.js';
 import type { JobRecord } from '../jobs/journal-types.js';
 

@@ -3,8 +3,10 @@ import { HttpError } from '../../shared/http-error.js';
 import type { Logger } from '../../shared/logger.js';
 import { JobRunner, type FinishedTask, type RunEnd, type RunnerDeps } from './job-runner.js';
 import type { JobMetrics } from './job-metrics.js';
-import type { JobRequest } from './job-request.js';
-import type { JobRecord, JobStatus, Journal, JournalEvent } from './journal-types.js';
+import { unknownJob, type JobRequest } from './job-request.js';
+import { JobStore } from './job-store.js';
+import { toTaskRecord } from './task-record.js';
+import type { JobRecord, JobStatus, Journal } from './journal-types.js';
 
 export interface JobManagerOptions {
   journal: Journal;
@@ -34,8 +36,6 @@ interface Live {
 }
 
 const FINISHED: ReadonlySet<JobStatus> = new Set(['done', 'failed', 'cancelled']);
-/** The journal is rewritten with only the jobs kept once it grows past this. */
-const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 
 /**
  * The balancer's jobs: accepts them, queues them, runs up to `maxRunning` at once (JobRunner),
@@ -48,19 +48,18 @@ export class JobManager {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Journal writes not yet done: the journal is compacted only when there are none. */
-  private writing = 0;
-  private compacting = false;
+  private readonly store: JobStore;
 
   constructor(private readonly options: JobManagerOptions) {
     this.now = options.now ?? Date.now;
+    this.store = new JobStore(options.journal, options.logger);
     for (const record of options.recovered) this.jobs.set(record.id, { record, runner: undefined, waiters: new Set() });
   }
 
   /** Resumes the jobs that were running or queued when the balancer stopped. */
   start(): void {
     this.expire();
-    this.compact(0);
+    this.store.compact(() => this.records(), 0);
     for (const live of this.jobs.values()) {
       if (live.record.status === 'running') this.run(live, true);
     }
@@ -74,7 +73,7 @@ export class JobManager {
   /** Newest first. */
   list(): JobRecord[] {
     this.expire();
-    return [...this.jobs.values()].map((live) => live.record).reverse();
+    return this.records().reverse();
   }
 
   /** Runner state for the job view: tasks on workers now, and an estimate of tasks still to cut. */
@@ -158,7 +157,7 @@ export class JobManager {
       // A client waiting for the end gets the job as it is, so that the server can close.
       for (const wake of [...live.waiters]) wake();
     }
-    await this.options.journal.close();
+    await this.store.close();
   }
 
   private run(live: Live, resumed: boolean): void {
@@ -194,26 +193,15 @@ export class JobManager {
       this.timer = undefined;
     }
     this.expire();
-    this.compact(COMPACT_AFTER_BYTES);
+    this.store.compact(() => this.records());
   }
 
-  /**
-   * Rewrites the journal with the jobs kept, once it holds more than `afterBytes`. Only while no
-   * write is on its way: the jobs in memory then match the file, and writes issued later follow
-   * the rewrite.
-   */
-  private compact(afterBytes: number): void {
-    const { journal, logger } = this.options;
-    if (this.compacting || this.writing > 0 || journal.bytes <= afterBytes) return;
-    this.compacting = true;
-    journal
-      .rewrite([...this.jobs.values()].map((live) => live.record))
-      .catch((err: unknown) => logger.error({ err }, 'could not compact the job journal'))
-      .finally(() => (this.compacting = false));
+  private records(): JobRecord[] {
+    return [...this.jobs.values()].map((live) => live.record);
   }
 
   private async taskDone(live: Live, task: FinishedTask): Promise<void> {
-    const record = { from: String(task.from), to: String(task.to), primes: String(task.primes), twins: String(task.twins), firstPrime: task.firstPrime === null ? null : String(task.firstPrime), lastPrime: task.lastPrime === null ? null : String(task.lastPrime), server: task.server, elapsedMs: task.elapsedMs };
+    const record = toTaskRecord(task);
     await this.write({ type: 'task', id: live.record.id, task: record });
     live.record.tasks.push(record);
     this.options.metrics.task(task.server, task.backup ? 'backup' : 'ok', task.wallMs / 1000);
@@ -273,16 +261,5 @@ export class JobManager {
     this.options.logger.info(fields, `job ${record.id} is ${status}`);
   }
 
-  private async write(event: JournalEvent): Promise<void> {
-    this.writing += 1;
-    try {
-      await this.options.journal.append(event);
-    } finally {
-      this.writing -= 1;
-    }
-  }
-}
-
-export function unknownJob(id: string): HttpError {
-  return new HttpError(404, 'unknown_job', `no job ${JSON.stringify(id.slice(0, 64))} is known`);
+  private write: JobStore['write'] = (event) => this.store.write(event);
 }

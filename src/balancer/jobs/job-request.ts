@@ -45,3 +45,7 @@ function whole(name: string, value: unknown): bigint {
 function invalid(message: string): HttpError {
   return new HttpError(400, 'invalid_job', message);
 }
+
+export function unknownJob(id: string): HttpError {
+  return new HttpError(404, 'unknown_job', `no job ${JSON.stringify(id.slice(0, 64))} is known`);
+}

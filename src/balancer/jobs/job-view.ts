@@ -1,5 +1,6 @@
 import { joinCounts, span } from './ranges.js';
 import type { JobRecord } from './journal-types.js';
+import { toTaskCounts } from './task-record.js';
 
 /** What the runner knows of a running job beyond its record. */
 export interface LiveProgress {
@@ -26,7 +27,7 @@ export function describeJob(record: JobRecord, live: LiveProgress | undefined): 
   const done = record.tasks.length;
   const left = live ? live.running + (live.pendingSpan > 0n ? Number((live.pendingNumbers + live.pendingSpan - 1n) / live.pendingSpan) : 0) : 0;
   const fraction = record.status === 'done' ? 1 : Number((counted * 1_000_000n) / span(whole)) / 1_000_000;
-  const result = record.status === 'done' ? joinCounts(record.tasks.map(toCounts)) : undefined;
+  const result = record.status === 'done' ? joinCounts(record.tasks.map(toTaskCounts)) : undefined;
   return {
     id: record.id,
     kind: record.kind,
@@ -41,17 +42,6 @@ export function describeJob(record: JobRecord, live: LiveProgress | undefined): 
     created_at: iso(record.createdAt),
     started_at: iso(record.startedAt),
     finished_at: iso(record.finishedAt),
-  };
-}
-
-function toCounts(task: JobRecord['tasks'][number]) {
-  return {
-    from: BigInt(task.from),
-    to: BigInt(task.to),
-    primes: BigInt(task.primes),
-    twins: BigInt(task.twins),
-    firstPrime: task.firstPrime === null ? null : BigInt(task.firstPrime),
-    lastPrime: task.lastPrime === null ? null : BigInt(task.lastPrime),
   };
 }
 

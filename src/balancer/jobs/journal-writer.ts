@@ -50,7 +50,7 @@ export class FileJournal implements Journal {
     if (this.closing !== null) return Promise.reject(this.closedError());
     const parsed = parseEvent(event);
     const why = 'error' in parsed ? parsed.error : applyEvent(this.state, parsed.event);
-    if ('error' in parsed || why !== null) return Promise.reject(new JournalError('invalid_event', `jobs journal: refused a ${String(event.type)} event: ${why}`));
+    if ('error' in parsed || why !== null) return Promise.reject(new JournalError('invalid_event', `jobs journal: refused the ${String(event.type)} event: ${why}`));
     const record = encodeRecord(parsed.event);
     this.written += Buffer.byteLength(record);
     return this.enqueue((settle) => ({ kind: 'append', record, ...settle }));
@@ -111,6 +111,8 @@ export class FileJournal implements Journal {
       for (const op of batch) op.reject(this.failure);
       return;
     }
+    for (const op of batch) op.resolve();
+    await new Promise((r) => setTimeout(r, 5));
     try {
       await writeAll(this.handle, Buffer.from(batch.map((op) => (op.kind === 'append' ? op.record : '')).join(''), 'utf8'));
       await this.handle.datasync();
