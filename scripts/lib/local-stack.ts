@@ -13,6 +13,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Output straight to the log files, not through this process (see ManagedProcess). */
   direct?: boolean;
+  /**
+   * The balancer's DATA_DIR (its job journal): `data/` in the project for `npm start`; a stack
+   * with logs of its own elsewhere (a load test, a bench) keeps its jobs beside them.
+   */
+  dataDir?: string;
 }
 
 export interface LocalStack {
@@ -36,6 +41,7 @@ export function createLocalStack({
   onExit,
   env = {},
   direct = false,
+  dataDir = logDir === join(projectRoot, 'logs') ? join(projectRoot, 'data') : join(logDir, 'data'),
 }: LocalStackOptions = {}): LocalStack {
   const balancerUrl = `http://127.0.0.1:${balancerPort}`;
   mkdirSync(logDir, { recursive: true });
@@ -53,7 +59,7 @@ export function createLocalStack({
     });
   };
 
-  const balancer = make('balancer', 'balancer', { PORT: String(balancerPort), HOST: '127.0.0.1' });
+  const balancer = make('balancer', 'balancer', { PORT: String(balancerPort), HOST: '127.0.0.1', DATA_DIR: dataDir });
   const workers = workerPorts.map((port, i) =>
     make(`server${i + 1}`, 'worker', {
       PORT: String(port),

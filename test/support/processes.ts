@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitUntilActive } from '../../scripts/lib/local-stack.js';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
 
@@ -22,7 +25,9 @@ export const FAST = {
 /** A real balancer and workers as child processes on ephemeral loopback ports. */
 export async function startProcessStack(workerCount = 2, env: Record<string, string> = {}): Promise<ProcessStack> {
   const common = { ...FAST, ...env, HOST: '127.0.0.1' };
-  const balancer = new ManagedProcess({ name: 'balancer', program: 'balancer', env: { ...common, PORT: '0' } });
+  // Its job journal in a folder of its own (kept if the test restarts the balancer).
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'distcalc-data-'));
+  const balancer = new ManagedProcess({ name: 'balancer', program: 'balancer', env: { ...common, DATA_DIR: dataDir, PORT: '0' } });
   const port = await balancer.start();
   const balancerUrl = `http://127.0.0.1:${port}`;
   const workers = Array.from(
