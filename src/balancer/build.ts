@@ -67,7 +67,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
   });
   const judgeWorker = createWorkerJudge({ registry, probe: (address) => upstream.probe(address) });
   const opened = await openJournal({ dir: config.dataDir });
-  for (const problem of opened.problems) logger.error({ dataDir: config.dataDir, problem }, 'the job journal was damaged; what could be trusted was kept');
+  for (const problem of opened.problems) logger.error({ dataDir: config.dataDir, problem }, 'the job journal needed repair; what could be trusted was kept');
   const jobs: JobManager = new JobManager({
     journal: opened.journal,
     recovered: opened.jobs,

@@ -201,6 +201,8 @@ export class JobManager {
   }
 
   private async taskDone(live: Live, task: FinishedTask): Promise<void> {
+    // Cancelled while the worker was answering: the journal takes nothing after the end.
+    if (FINISHED.has(live.record.status)) return;
     const record = toTaskRecord(task);
     await this.write({ type: 'task', id: live.record.id, task: record });
     live.record.tasks.push(record);
@@ -208,6 +210,7 @@ export class JobManager {
   }
 
   private async retried(live: Live, server: string, reason: string): Promise<void> {
+    if (FINISHED.has(live.record.status)) return;
     live.record.retries += 1;
     this.options.metrics.task(server, 'failed');
     this.options.logger.warn({ job: live.record.id, server, reason }, 'task failed; it runs again');

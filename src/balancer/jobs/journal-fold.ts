@@ -6,7 +6,7 @@ interface Span {
   to: string;
 }
 
-interface Entry {
+export interface JobEntry {
   job: JobRecord;
   /**
    * The job's task ranges sorted by `from`, so an overlap is found by a binary search. Adding one
@@ -20,7 +20,7 @@ interface Entry {
  * order). Replay and the live journal use the same fold, so an event append accepts is exactly
  * an event replay accepts.
  */
-export type JobsState = Map<string, Entry>;
+export type JobsState = Map<string, JobEntry>;
 
 export function createJobsState(): JobsState {
   return new Map();
@@ -72,7 +72,7 @@ export function applyEvent(state: JobsState, event: JournalEvent): string | null
 }
 
 /** Each task counts its range exactly once, inside the job's range. */
-function addSpan({ job, spans }: Entry, { from, to }: Span): string | null {
+function addSpan({ job, spans }: JobEntry, { from, to }: Span): string | null {
   if (compareDecimal(from, job.from) < 0 || compareDecimal(to, job.to) > 0) {
     return `task ${from}..${to} is outside job ${job.id}'s range ${job.from}..${job.to}`;
   }

@@ -3,7 +3,7 @@ import { copyFile, link, mkdir, open, readFile, type FileHandle } from 'node:fs/
 import { dirname, resolve } from 'node:path';
 import { JournalError } from './journal-error.js';
 
-/** The file operations the journal needs to be durable, each failing with the path named. */
+// The file operations the journal needs to be durable, each failing with the path named.
 
 /** Runs one file operation; a failure becomes a JournalError that says what and where. */
 export async function io<T>(what: string, path: string, run: () => Promise<T>): Promise<T> {

@@ -12,7 +12,9 @@ interface Settle {
   reject(err: Error): void;
 }
 
-type Op = ({ kind: 'append'; record: string } | { kind: 'rewrite'; text: string }) & Settle;
+type AppendOp = { kind: 'append'; record: string } & Settle;
+type RewriteOp = { kind: 'rewrite'; text: string } & Settle;
+type Op = AppendOp | RewriteOp;
 
 /** Where a rewrite writes before renaming over the journal; a leftover one is a crashed rewrite. */
 export function tempPathOf(path: string): string {
@@ -98,23 +100,27 @@ export class FileJournal implements Journal {
         await this.runRewrite(head);
         continue;
       }
-      let count = 1;
-      while (this.queue[count]?.kind === 'append') count += 1;
-      await this.runAppends(this.queue.splice(0, count));
+      const batch: AppendOp[] = [];
+      for (const op of this.queue) {
+        if (op.kind !== 'append') break;
+        batch.push(op);
+      }
+      this.queue.splice(0, batch.length);
+      await this.runAppends(batch);
     }
     // Set in the same turn as the empty check, so an op queued from now on starts a new drain.
     this.running = false;
   }
 
-  private async runAppends(batch: Op[]): Promise<void> {
+  private async runAppends(batch: AppendOp[]): Promise<void> {
     if (this.failure !== null) {
-      for (const op of batch) op.reject(this.failure);
+      const { message } = this.failure;
+      const refused = new JournalError('io_error', `${message}; no append is taken until a rewrite succeeds`, { cause: this.failure });
+      for (const op of batch) op.reject(refused);
       return;
     }
-    for (const op of batch) op.resolve();
-    await new Promise((r) => setTimeout(r, 5));
     try {
-      await writeAll(this.handle, Buffer.from(batch.map((op) => (op.kind === 'append' ? op.record : '')).join(''), 'utf8'));
+      await writeAll(this.handle, Buffer.from(batch.map((op) => op.record).join(''), 'utf8'));
       await this.handle.datasync();
     } catch (err) {
       this.failure = ioError('append to', this.path, err);
@@ -124,7 +130,7 @@ export class FileJournal implements Journal {
     for (const op of batch) op.resolve();
   }
 
-  private async runRewrite(op: Op & { kind: 'rewrite' }): Promise<void> {
+  private async runRewrite(op: RewriteOp): Promise<void> {
     const temp = tempPathOf(this.path);
     try {
       await writeSynced(temp, op.text);

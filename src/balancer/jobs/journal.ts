@@ -72,11 +72,9 @@ async function recover(path: string, replay: Replay, journal: FileJournal, jobs:
   if (corrupt !== null) {
     const aside = await keepAside(path, now());
     await journal.rewrite(jobs);
-    const after = corrupt.linesAfter === 1 ? '1 line after it' : `${corrupt.linesAfter} lines after it`;
-    return [
-      `${file} line ${corrupt.line}: ${corrupt.reason}. The file is kept as ${basename(aside)}; ` +
-        `the journal goes on from the ${records} records before that line, and ${after} were dropped.`,
-    ];
+    const { line, reason, linesAfter } = corrupt;
+    const dropped = linesAfter === 0 ? 'nothing followed it' : linesAfter === 1 ? 'the 1 line after it was dropped' : `the ${linesAfter} lines after it were dropped`;
+    return [`${file} line ${line}: ${reason}. The file is kept as ${basename(aside)}; the journal goes on from the ${records} records before that line, and ${dropped}.`];
   }
   if (torn !== null) {
     await journal.truncate(goodBytes);

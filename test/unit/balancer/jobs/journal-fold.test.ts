@@ -99,7 +99,7 @@ describe('the record format', () => {
     ['the line is zeros', '\0'.repeat(40), true],
     ['the JSON is cut but checksummed', line('{"type":"start'), false],
     ['the event is malformed but checksummed', line('{"type":"started","id":"j"}'), false],
-  ])('when %s, then decoding fails (integrity: %s)', (_, text, integrity) => {
+  ])('when %s, then decoding fails, and says whether the bytes are not the ones written', (_, text, integrity) => {
     expect(decodeRecord(Buffer.from(text.replace(/\n$/, '')))).toMatchObject({ integrity });
   });
 });

@@ -106,7 +106,7 @@ describe('the jobs journal', () => {
     const first = await reopen();
     expect(first.problems).toEqual([
       'jobs.journal line 3: checksum mismatch. The file is kept as jobs.journal.corrupt-2024-05-01T120000.000Z; ' +
-        'the journal goes on from the 2 records before that line, and 2 lines after it were dropped.',
+        'the journal goes on from the 2 records before that line, and the 2 lines after it were dropped.',
     ]);
     expect(first.jobs).toEqual([job('a', { status: 'running', startedAt: 2_000 })]);
     expect(await readFile(join(dir, 'jobs.journal.corrupt-2024-05-01T120000.000Z'))).toEqual(damaged);
