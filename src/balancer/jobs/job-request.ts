@@ -6,8 +6,8 @@ export interface JobRequest {
   to: bigint;
 }
 
-/** The largest `to` a job may have: what a worker's sieve accepts (src/worker/sieve). */
-export const MAX_JOB_TO = 10n ** 15n;
+/** The largest `to` a job may have: what a worker's task accepts (src/worker/count-range.ts), 2^53 − 1. */
+export const MAX_JOB_TO = 2n ** 53n - 1n;
 
 const DECIMAL = /^[0-9]{1,20}$/;
 
