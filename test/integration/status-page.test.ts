@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countWorker, naiveCount } from '../support/count-worker.js';
 import { startBalancer, startWorker, type TestBalancer, type TestWorker } from '../support/in-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -53,6 +54,30 @@ describe.skipIf(missing !== undefined)('status page in a browser', () => {
     await page.screenshot({ path: 'logs/status-page.png' });
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('when a job has run, then it is listed with its result, a full progress bar and each server share', async () => {
+    const counter = await countWorker('counter');
+    try {
+      balancer.registry.register(counter.url, 'counter', 1);
+      const { body } = await request(balancer.url).post('/jobs').send({ kind: 'count_primes', from: '0', to: '3000000' }).expect(202);
+      const done = (await request(balancer.url).get(`/jobs/${body.job.id}?wait=20`).expect(200)).body.job as { servers: Record<string, number> };
+      const page = await browser.newPage();
+      await page.goto(`${balancer.url}/`);
+      const row = page.locator(`tr[data-job="${body.job.id}"]`);
+      await row.waitFor();
+      const cells = await row.locator('td').allTextContents();
+      expect(cells[2]).toBe('done');
+      expect(cells[3]).toMatch(/^100\.0 %/);
+      expect(cells[4]).toBe(`${naiveCount(0, 3_000_000).primes} primes, ${naiveCount(0, 3_000_000).twin_primes} twin pairs`);
+      const total = Object.values(done.servers).reduce((a, b) => a + b, 0);
+      const shares = Object.entries(done.servers).map(([name, n]) => `${name} ${Math.round((n / total) * 100)} %`);
+      expect(cells[5]).toBe(shares.join(', '));
+      expect(await row.locator('progress').getAttribute('value')).toBe('1');
+      await page.close();
+    } finally {
+      await counter.close();
+    }
   });
 
   it('when served, then the page allows only its own script and style', async () => {
