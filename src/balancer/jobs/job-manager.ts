@@ -45,6 +45,8 @@ const FINISHED: ReadonlySet<JobStatus> = new Set(['done', 'failed', 'cancelled']
  */
 export class JobManager {
   private readonly jobs = new Map<string, Live>();
+  /** Queued and running jobs, in creation order. */
+  private readonly unfinished = new Set<Live>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -53,7 +55,7 @@ export class JobManager {
   constructor(private readonly options: JobManagerOptions) {
     this.now = options.now ?? Date.now;
     this.store = new JobStore(options.journal, options.logger);
-    for (const record of options.recovered) this.jobs.set(record.id, { record, runner: undefined, waiters: new Set() });
+    for (const record of options.recovered) this.add(record);
   }
 
   /** Resumes the jobs that were running or queued when the balancer stopped. */
@@ -100,7 +102,7 @@ export class JobManager {
     const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: this.now() };
     await this.write({ type: 'created', job });
     const record: JobRecord = { ...job, status: 'queued', startedAt: null, finishedAt: null, error: null, tasks: [], retries: 0 };
-    this.jobs.set(record.id, { record, runner: undefined, waiters: new Set() });
+    this.add(record);
     this.transition(record, 'queued');
     this.pump();
     return record;
@@ -136,16 +138,18 @@ export class JobManager {
 
   /** Starts queued jobs while fewer than maxRunning run, and lets running ones take spare slots. */
   pump(): void {
-    if (this.closed) return;
+    // Called whenever a slot frees with nobody waiting, /is_prime answers included: with no job
+    // queued or running it costs one comparison.
+    if (this.closed || this.unfinished.size === 0) return;
     let running = 0;
-    for (const live of this.jobs.values()) if (live.record.status === 'running') running += 1;
-    for (const live of this.jobs.values()) {
+    for (const live of this.unfinished) if (live.record.status === 'running') running += 1;
+    for (const live of this.unfinished) {
       if (running >= this.options.maxRunning) break;
       if (live.record.status !== 'queued') continue;
       running += 1;
       this.run(live, false);
     }
-    for (const live of this.jobs.values()) live.runner?.pump();
+    for (const live of this.unfinished) live.runner?.pump();
   }
 
   /** Stops the runners (their tasks are cancelled on the workers) and closes the journal. */
@@ -183,7 +187,7 @@ export class JobManager {
 
   private tick(): void {
     let anyRunning = false;
-    for (const live of this.jobs.values()) {
+    for (const live of this.unfinished) {
       if (!live.runner?.isRunning) continue;
       anyRunning = true;
       live.runner.tick();
@@ -234,8 +238,15 @@ export class JobManager {
       this.options.logger.error({ err, job: record.id }, 'could not record the end of a job');
     }
     if (record.startedAt !== null) this.options.metrics.jobDuration(status, (record.finishedAt - record.startedAt) / 1000);
+    this.unfinished.delete(live);
     this.transition(record, status);
     for (const wake of [...live.waiters]) wake();
+  }
+
+  private add(record: JobRecord): void {
+    const live: Live = { record, runner: undefined, waiters: new Set() };
+    this.jobs.set(record.id, live);
+    if (!FINISHED.has(record.status)) this.unfinished.add(live);
   }
 
   private storeFailed(live: Live, err: unknown): void {
