@@ -75,8 +75,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     metrics: createJobMetrics(metrics.registry, () => jobs.countByStatus()),
     maxRunning: config.maxRunningJobs,
     maxQueued: config.maxQueuedJobs,
-    keepFinished: config.jobsKeep,
-    keepForMs: config.jobsKeepMs,
+    retention: { keep: config.jobsKeep, keepForMs: config.jobsKeepMs },
     runner: {
       registry,
       admission,

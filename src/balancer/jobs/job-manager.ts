@@ -5,6 +5,8 @@ import { JobRunner, type FinishedTask, type RunEnd, type RunnerDeps } from './jo
 import type { JobMetrics } from './job-metrics.js';
 import { unknownJob, type JobRequest } from './job-request.js';
 import { JobStore } from './job-store.js';
+import { JobWaiters } from './job-waiters.js';
+import { expiredJobs, FINISHED, type Retention } from './retention.js';
 import { toTaskRecord } from './task-record.js';
 import type { JobRecord, JobStatus, Journal } from './journal-types.js';
 
@@ -19,10 +21,8 @@ export interface JobManagerOptions {
   maxRunning: number;
   /** Jobs waiting at once; one more is refused (503 too_many_jobs). */
   maxQueued: number;
-  /** Finished jobs kept for people to read, at most this many ... */
-  keepFinished: number;
-  /** ... and for at most this long after they end. */
-  keepForMs: number;
+  /** How long and how many finished jobs are kept for people to read. */
+  retention: Retention;
   /** How often running jobs look for overdue tasks (ms). */
   tickMs?: number;
   now?: () => number;
@@ -31,11 +31,9 @@ export interface JobManagerOptions {
 interface Live {
   record: JobRecord;
   runner: JobRunner | undefined;
-  /** Called when the job ends (GET /jobs/:id?wait=…). */
-  waiters: Set<() => void>;
+  waiters: JobWaiters;
 }
 
-const FINISHED: ReadonlySet<JobStatus> = new Set(['done', 'failed', 'cancelled']);
 
 /**
  * The balancer's jobs: accepts them, queues them, runs up to `maxRunning` at once (JobRunner),
@@ -122,19 +120,9 @@ export class JobManager {
   /** Resolves when the job ends, after `ms`, or when `signal` aborts, whichever comes first. */
   async waitForEnd(id: string, ms: number, signal: AbortSignal): Promise<void> {
     const live = this.jobs.get(id);
-    if (!live || FINISHED.has(live.record.status) || ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        live.waiters.delete(done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      live.waiters.add(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    if (live && !FINISHED.has(live.record.status)) await live.waiters.wait(ms, signal);
   }
+
 
   /** Starts queued jobs while fewer than maxRunning run, and lets running ones take spare slots. */
   pump(): void {
@@ -159,7 +147,7 @@ export class JobManager {
     for (const live of this.jobs.values()) {
       live.runner?.stop();
       // A client waiting for the end gets the job as it is, so that the server can close.
-      for (const wake of [...live.waiters]) wake();
+      live.waiters.wakeAll();
     }
     await this.store.close();
   }
@@ -240,11 +228,11 @@ export class JobManager {
     if (record.startedAt !== null) this.options.metrics.jobDuration(status, (record.finishedAt - record.startedAt) / 1000);
     this.unfinished.delete(live);
     this.transition(record, status);
-    for (const wake of [...live.waiters]) wake();
+    live.waiters.wakeAll();
   }
 
   private add(record: JobRecord): void {
-    const live: Live = { record, runner: undefined, waiters: new Set() };
+    const live: Live = { record, runner: undefined, waiters: new JobWaiters() };
     this.jobs.set(record.id, live);
     if (!FINISHED.has(record.status)) this.unfinished.add(live);
   }
@@ -255,18 +243,14 @@ export class JobManager {
     void this.finish(live, 'failed', 'store_failed');
   }
 
-  /** Forgets finished jobs past the retention time, and the oldest past the retention count. */
+  /** Forgets finished jobs past the retention time or count. */
   private expire(): void {
-    const finished = [...this.jobs.values()].filter((live) => FINISHED.has(live.record.status));
-    const cutoff = this.now() - this.options.keepForMs;
-    finished.forEach((live, index) => {
-      const tooMany = finished.length - index > this.options.keepFinished;
-      if (!tooMany && (live.record.finishedAt ?? 0) > cutoff) return;
-      this.jobs.delete(live.record.id);
-      void this.write({ type: 'removed', id: live.record.id }).catch((err: unknown) =>
-        this.options.logger.error({ err, job: live.record.id }, 'could not record that a job expired'),
+    for (const record of expiredJobs(this.records(), this.now(), this.options.retention)) {
+      this.jobs.delete(record.id);
+      void this.write({ type: 'removed', id: record.id }).catch((err: unknown) =>
+        this.options.logger.error({ err, job: record.id }, 'could not record that a job expired'),
       );
-    });
+    }
   }
 
   private transition(record: JobRecord, status: JobStatus): void {
