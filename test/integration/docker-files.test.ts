@@ -26,6 +26,7 @@ interface Service {
   ports?: string[];
   environment?: Record<string, string>;
   stop_grace_period?: string;
+  volumes?: string[];
 }
 /** The environment as compose would pass it when nothing is set: `${VAR:-default}` is the default. */
 const defaults = (env: Record<string, string>) =>
@@ -69,6 +70,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('when compose mounts a volume into a service, then its image makes that directory, owned by the user it runs as', () => {
+    // A new named volume takes its owner from the image's directory; a root-owned one is unwritable.
+    for (const [name, service] of Object.entries(compose.services)) {
+      const final = read(service.build?.dockerfile ?? '').split(/^FROM /m).at(-1) ?? '';
+      const user = /^USER (\S+)/m.exec(final)?.[1];
+      for (const volume of service.volumes ?? []) {
+        const target = volume.split(':')[1] ?? '';
+        const escaped = target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        expect(final, `${name} mounts ${target}`).toMatch(new RegExp(`^RUN .*chown ${user}:${user} ${escaped}\\s*$`, 'm'));
+      }
+    }
+  });
+
   it('when a container is stopped, then it gets longer than SHUTDOWN_TIMEOUT_MS to drain', () => {
     for (const service of Object.values(compose.services)) {
       const grace = Number.parseInt(service.stop_grace_period ?? '10s', 10) * 1000;
@@ -101,6 +115,28 @@ describe.each([
   it('when run, then it exposes its port and has a HEALTHCHECK on /health_check', () => {
     expect(final).toContain(`EXPOSE ${port}`);
     expect(final).toMatch(/HEALTHCHECK[\s\S]*\/health_check/);
+  });
+});
+
+describe('base image', () => {
+  const dockerfiles = ['Dockerfile.balancer', 'Dockerfile.server'];
+  const imageOf = (file: string) => /^ARG NODE_IMAGE=(\S+)$/m.exec(read(file))?.[1];
+
+  it('when built, then both Dockerfiles build every stage FROM the current LTS, node:24-bookworm-slim', () => {
+    for (const file of dockerfiles) {
+      expect(imageOf(file), file).toBe('node:24-bookworm-slim');
+      const froms = [...read(file).matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+      expect(froms.length, file).toBeGreaterThan(0);
+      for (const from of froms) expect(from, file).toBe('${NODE_IMAGE}');
+    }
+  });
+
+  it('when the Docker e2e runs, then its base image (and stand-in) is the tag read from the Dockerfiles, not one of its own', () => {
+    const script = read('scripts/docker-e2e.sh');
+    const code = script.split('\n').filter((line) => !line.trim().startsWith('#'));
+    expect(code.join('\n')).toMatch(/^BASE_IMAGE=.*Dockerfile\.(balancer|server)/m);
+    expect(script).toContain('ARG NODE_IMAGE=');
+    expect(code.filter((line) => /\bnode:\d/.test(line))).toEqual([]);
   });
 });
 
