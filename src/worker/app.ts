@@ -7,9 +7,16 @@ import { securityHeaders } from '../shared/security-headers.js';
 import type { Logger } from '../shared/logger.js';
 import { numberSegment, parseNumber } from '../shared/number.js';
 import { CalculationQueue } from './calculation-queue.js';
+import { CancelledError } from './calculator.js';
+import { parseRange, rangeSegments } from './count-range.js';
+import { DEFAULT_MAX_TASK_SPAN } from './config.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { isPrime as defaultIsPrime, methodFor } from './primality.js';
+import { PrimeCounter, type RangeCount } from './sieve/prime-counter.js';
 import type { WorkState } from './work-state.js';
+
+/** Counts a range; rejects with CancelledError when `signal` aborted it first. */
+export type CountPrimes = (from: number, to: number, signal: AbortSignal) => Promise<RangeCount>;
 
 export interface WorkerDeps {
   name: string;
@@ -17,8 +24,12 @@ export interface WorkerDeps {
   logger: Logger;
   state: WorkState;
   isPrime?: (n: bigint) => Promise<boolean>;
+  /** main.ts passes the calculator's; the default counts on the event loop (for tests). */
+  countPrimes?: CountPrimes;
+  /** Most numbers one count may span (MAX_TASK_SPAN). */
+  maxTaskSpan?: number;
   metrics?: WorkerMetrics;
-  /** Large checks run at once (the calculator's threads); the rest wait their turn here. */
+  /** Large checks and counts run at once (the calculator's threads); the rest wait their turn here. */
   calculationSlots?: number;
   now?: () => number;
 }
@@ -29,6 +40,8 @@ export function createWorkerApp({
   logger,
   state,
   isPrime = defaultIsPrime,
+  countPrimes = countOnEventLoop(),
+  maxTaskSpan = DEFAULT_MAX_TASK_SPAN,
   metrics = createWorkerMetrics(state, { defaults: false }),
   calculationSlots = 4,
   now = () => performance.now(),
@@ -85,6 +98,57 @@ export function createWorkerApp({
     }
   });
 
+  // One task of a distributed count (API.md, "Jobs"); the limits are in count-range.ts. Read
+  // from the raw URL as /is_prime is. A client that hangs up (the balancer cancelling a job)
+  // stops its count within a segment, or drops it if it is still waiting for a thread.
+  app.use('/count_primes', async (req, res, next) => {
+    const segments = rangeSegments(req.url);
+    if (segments === undefined) {
+      next();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET'])(req, res, next);
+    const { from, to } = parseRange(segments.from, segments.to, maxTaskSpan);
+    if (state.isDraining) {
+      throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
+    }
+    const gone = new AbortController();
+    // 'close' before the answer is written: the connection ended under it.
+    const hangUp = (): void => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', hangUp);
+    state.begin();
+    try {
+      const started = now();
+      const count = await heavyQueue.run(() => countPrimes(from, to, gone.signal), () => !gone.signal.aborted);
+      if (count === undefined) {
+        metrics.cancelled('sieve');
+        logger.debug({ reqId: req.id }, 'client gone before its count started: dropped');
+        return;
+      }
+      const elapsedMs = now() - started;
+      metrics.calculation('sieve', elapsedMs / 1000);
+      res.json({
+        from: String(from),
+        to: String(to),
+        primes: String(count.primes),
+        twin_primes: String(count.twinPrimes),
+        first_prime: count.firstPrime === null ? null : String(count.firstPrime),
+        last_prime: count.lastPrime === null ? null : String(count.lastPrime),
+        elapsed_ms: Math.round(elapsedMs * 1000) / 1000,
+        server: name,
+      });
+    } catch (err) {
+      if (!(err instanceof CancelledError)) throw err;
+      metrics.cancelled('sieve');
+      logger.debug({ reqId: req.id }, 'client gone during its count: stopped');
+    } finally {
+      res.off('close', hangUp);
+      state.end();
+    }
+  });
+
   app
     .route('/metrics')
     .get(metricsHandler(metrics.registry))
@@ -93,4 +157,14 @@ export function createWorkerApp({
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** Counts on the calling thread: for tests of the HTTP edge, which count small ranges. */
+function countOnEventLoop(): CountPrimes {
+  const counter = new PrimeCounter();
+  return async (from, to, signal) => {
+    const count = counter.count(from, to, () => signal.aborted);
+    if (!count) throw new CancelledError();
+    return count;
+  };
 }

@@ -2,9 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../shared/logger.js';
 import type { CalculatorReply, CalculatorRequest } from './calculator-protocol.js';
+import type { RangeCount } from './sieve/prime-counter.js';
 
 /**
- * Large primality checks, run in a child process at the lowest CPU priority.
+ * Large primality checks and prime counts, run in a child process at the lowest CPU priority.
  *
  * A check of a number like 2^1279-1 takes tens of milliseconds of pure CPU. Run on the worker's
  * own thread pool, those threads compete as equals with its event loop (light answers, health
@@ -22,6 +23,12 @@ import type { CalculatorReply, CalculatorRequest } from './calculator-protocol.j
  */
 export interface Calculator {
   isPrime(n: bigint): Promise<boolean>;
+  /**
+   * Counts the primes and twin primes in [from, to] (0 ≤ from ≤ to < 2^53) on a sieving thread.
+   * When `signal` aborts, the count stops within a segment and this rejects with a
+   * CancelledError, unless its answer came first.
+   */
+  countPrimes(from: number, to: number, signal?: AbortSignal): Promise<RangeCount>;
   /** The calculator process, if it is running (for tests and the start-up log). */
   readonly pid: number | undefined;
   /** Stops the process; checks still in flight fail. */
@@ -29,7 +36,7 @@ export interface Calculator {
 }
 
 export interface CalculatorOptions {
-  /** Checks it runs at once: the size of its thread pool. */
+  /** Checks it runs at once: the size of its thread pool, and its number of sieving threads. */
   threads: number;
   logger: Logger;
 }
@@ -37,10 +44,23 @@ export interface CalculatorOptions {
 const fromSources = import.meta.url.endsWith('.ts');
 const entry = fileURLToPath(new URL(`./calculator-process.${fromSources ? 'ts' : 'js'}`, import.meta.url));
 
+/** A count stopped because its client no longer wants it. */
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+type Answer = Exclude<CalculatorReply, { ready: true }>;
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+/** A request as `ask` takes it: `ask` gives it its id. */
+type Request = WithoutId<Exclude<CalculatorRequest, { kind: 'cancel' }>>;
+
 interface Running {
   child: ChildProcess;
   ready: Promise<void>;
-  pending: Map<number, { resolve: (prime: boolean) => void; reject: (err: Error) => void }>;
+  pending: Map<number, { resolve: (answer: Answer) => void; reject: (err: Error) => void }>;
 }
 
 /** After a calculator died before it was ready, no new one is started for this long. */
@@ -56,7 +76,7 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
   let closing: Promise<void> | undefined;
 
   function start(): Running {
-    const child = fork(entry, [], {
+    const child = fork(entry, [String(threads)], {
       // Its own session: a Ctrl-C to the worker's process group does not reach it (the worker
       // stops it in order), and it gets an autogroup of its own to lower.
       detached: true,
@@ -72,7 +92,7 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
       ready: new Promise((resolve, reject) => {
         child.on('message', (reply: CalculatorReply) => {
           if ('ready' in reply) {
-            logger.info({ calculatorPid: child.pid, threads, lowestPriority: { threads: reply.threads, idleGroup: reply.idleGroup, autogroup: reply.autogroup } }, 'calculator ready');
+            logger.info({ calculatorPid: child.pid, threads, sieveThreads: reply.sieveThreads, lowestPriority: { threads: reply.threads, idleGroup: reply.idleGroup, autogroup: reply.autogroup } }, 'calculator ready');
             isReady = true;
             resolve();
             return;
@@ -81,7 +101,8 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
           if (!waiter) return;
           pending.delete(reply.id);
           if ('error' in reply) waiter.reject(new Error(`calculation failed: ${reply.error}`));
-          else waiter.resolve(reply.prime);
+          else if ('cancelled' in reply) waiter.reject(new CancelledError());
+          else waiter.resolve(reply);
         });
         let ended = false;
         let isReady = false;
@@ -108,6 +129,34 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
     return self;
   }
 
+  /** Sends a request and waits for its answer; `signal` sends a cancel for it. */
+  async function ask(request: Request, signal?: AbortSignal): Promise<Answer> {
+    if (closed) throw new Error('calculator closed');
+    if (!running && Date.now() < restartAfter) throw new Error('calculator failed to start; retrying shortly');
+    running ??= start();
+    const { child, ready, pending } = running;
+    await ready;
+    if (signal?.aborted) throw new CancelledError();
+    const id = nextId++;
+    if (!child.connected) throw new Error('calculator stopped');
+    const cancel = (): void => {
+      if (child.connected) child.send({ kind: 'cancel', id } satisfies CalculatorRequest);
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      return await new Promise<Answer>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.send({ ...request, id } as CalculatorRequest, (err) => {
+          if (!err) return;
+          pending.delete(id);
+          reject(new Error(`calculator unreachable: ${err.message}`));
+        });
+      });
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
   running = start();
   return {
     get pid() {
@@ -115,21 +164,15 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
     },
 
     async isPrime(n) {
-      if (closed) throw new Error('calculator closed');
-      if (!running && Date.now() < restartAfter) throw new Error('calculator failed to start; retrying shortly');
-      running ??= start();
-      const { child, ready, pending } = running;
-      await ready;
-      const id = nextId++;
-      if (!child.connected) throw new Error('calculator stopped');
-      return new Promise<boolean>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.send({ id, hex: n.toString(16) } satisfies CalculatorRequest, (err) => {
-          if (!err) return;
-          pending.delete(id);
-          reject(new Error(`calculator unreachable: ${err.message}`));
-        });
-      });
+      const answer = await ask({ kind: 'is_prime', hex: n.toString(16) });
+      if (!('prime' in answer)) throw new Error('calculator answered a primality check with something else');
+      return answer.prime;
+    },
+
+    async countPrimes(from, to, signal) {
+      const answer = await ask({ kind: 'count_primes', from, to }, signal);
+      if (!('count' in answer)) throw new Error('calculator answered a count with something else');
+      return answer.count;
     },
 
     close() {

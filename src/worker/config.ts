@@ -15,11 +15,15 @@ export interface WorkerConfig {
   maxDigits: number;
   logLevel: LogLevel;
   /**
-   * Large checks it runs at once (its calculator's threads, one per core by default), told to
-   * the balancer so that it never sends more.
+   * Large checks and prime counts it runs at once (its calculator's threads, one per core by
+   * default), told to the balancer so that it never sends more.
    */
   capacity: number;
+  /** Most numbers one `/count_primes` task may span (to − from + 1). */
+  maxTaskSpan: number;
 }
+
+export const DEFAULT_MAX_TASK_SPAN = 10_000_000_000;
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -41,6 +45,9 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     // More checks at once than cores only makes each one slower.
     capacity: read.int('CAPACITY', availableParallelism(), { min: 1, max: 1024 }),
+    // 10^10 numbers keep one sieving thread busy for seconds to tens of seconds (more near
+    // 2^53): long enough to be worth a request, short enough that a lost task is cheap to redo.
+    maxTaskSpan: read.int('MAX_TASK_SPAN', DEFAULT_MAX_TASK_SPAN, { min: 1, max: Number.MAX_SAFE_INTEGER }),
   };
   read.done();
   return config;

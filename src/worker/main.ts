@@ -17,7 +17,8 @@ const config = loadConfigOrExit('worker', loadWorkerConfig, process.env);
 const { logger, close: closeLog } = createLogger(config.name, config.logLevel);
 installCrashHandler({ logger, flush: closeLog });
 const state = new WorkState();
-// Small numbers take microseconds on the event loop; large ones go to the calculator process.
+// Small numbers take microseconds on the event loop; large ones and prime counts go to the
+// calculator process.
 const calculator = createCalculator({ threads: config.capacity, logger });
 const app = createWorkerApp({
   name: config.name,
@@ -26,6 +27,8 @@ const app = createWorkerApp({
   state,
   metrics: createWorkerMetrics(state),
   isPrime: (n) => (methodFor(n) === 'openssl' ? calculator.isPrime(n) : isPrime(n)),
+  countPrimes: (from, to, signal) => calculator.countPrimes(from, to, signal),
+  maxTaskSpan: config.maxTaskSpan,
   calculationSlots: config.capacity,
 });
 const http = createHttpServer(app);

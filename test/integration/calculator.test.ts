@@ -4,7 +4,7 @@ import { release } from 'node:os';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
-import { createCalculator, type Calculator } from '../../src/worker/calculator.js';
+import { CancelledError, createCalculator, type Calculator } from '../../src/worker/calculator.js';
 import { IDLE_CPU_GROUP, LOWEST_NICE, cpuCgroupPath, idleGroupDir } from '../../src/worker/priority.js';
 import { captureLogger } from '../support/logger.js';
 import { eventually, sleep } from '../support/processes.js';
@@ -33,6 +33,20 @@ function niceOfThreads(pid: number): number[] {
     const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return Number(fields[16]);
   });
+}
+
+/** CPU ticks (user and system, 10 ms each) a process has used (fields 14 and 15 of its stat). */
+function cpuOfProcess(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU ticks (user) each thread of a process has used, by thread id (field 14 of its stat). */
+function cpuOfThreads(pid: number): Map<string, number> {
+  return new Map(readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return [tid, Number(fields[11])];
+  }));
 }
 
 /** Running (a zombie waiting to be reaped by whoever adopted it counts as gone). */
@@ -117,6 +131,63 @@ describe('calculator process', () => {
 
     expect(await calculator.isPrime(2n ** 607n - 1n)).toBe(true);
     expect(calculator.pid).not.toBe(first);
+  });
+
+  it('when asked to count primes, then a sieving thread answers the counts and the first and last prime', async () => {
+    calculator = createCalculator({ threads: 2, logger: captureLogger().logger });
+    const [small, large] = await Promise.all([calculator.countPrimes(0, 100), calculator.countPrimes(1e12, 1e12 + 1e6)]);
+    expect(small).toEqual({ primes: 25, twinPrimes: 8, firstPrime: 2, lastPrime: 97 });
+    // primesieve 1e12 1e12+1e6 -c1 -c2: 36249 primes, 1746 twin pairs.
+    expect(large).toMatchObject({ primes: 36249, twinPrimes: 1746, firstPrime: 1e12 + 39 });
+  });
+
+  it.runIf(linux)('when a count runs, then the thread doing it is a thread of its own at the lowest priority, in the calculator’s CPU cgroup', async () => {
+    calculator = createCalculator({ threads: 1, logger: captureLogger().logger });
+    await calculator.countPrimes(0, 10);
+    const pid = calculator.pid!;
+    const controller = new AbortController();
+    const running = calculator.countPrimes(1e15, 1e15 + 1e10, controller.signal).catch((err: unknown) => err);
+    const before = cpuOfThreads(pid);
+    let busiest: string | undefined;
+    // The sieving thread is the one burning CPU (at nice 19 it may have to wait for it).
+    await eventually(async () => {
+      const grown = [...cpuOfThreads(pid)].map(([tid, ticks]) => [tid, ticks - (before.get(tid) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
+      if (grown[0] && grown[0][1] >= 20) busiest = grown[0][0];
+      return busiest !== undefined;
+    }, 10_000, 100);
+    expect(busiest).toBeDefined();
+    expect(busiest).not.toBe(String(pid));
+    const fields = readFileSync(`/proc/${pid}/task/${busiest}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    expect(Number(fields[16])).toBe(LOWEST_NICE);
+    expect(readFileSync(`/proc/${pid}/task/${busiest}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    controller.abort();
+    expect(await running).toBeInstanceOf(CancelledError);
+  });
+
+  it.runIf(linux)('when a long count is cancelled, then it stops within a segment and its thread takes the next count', async () => {
+    calculator = createCalculator({ threads: 1, logger: captureLogger().logger });
+    await calculator.countPrimes(0, 10);
+    const pid = calculator.pid!;
+    const controller = new AbortController();
+    // Tens of seconds of work for one thread.
+    const running = calculator.countPrimes(1e15, 1e15 + 1e10, controller.signal);
+    // Running: past its set-up, into its segments.
+    const started = cpuOfProcess(pid);
+    expect(await eventually(async () => cpuOfProcess(pid) - started >= 50, 20_000, 50)).toBe(true);
+    const atAbort = cpuOfProcess(pid);
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    // CPU time, not wall time: at idle priority on a busy machine the thread may wait seconds
+    // for the CPU, but once it runs it stops within a segment (milliseconds near 10^15).
+    expect(cpuOfProcess(pid) - atAbort).toBeLessThan(30);
+    expect(await calculator.countPrimes(0, 1000)).toMatchObject({ primes: 168 });
+  });
+
+  it('when a count is cancelled before it was sent, then it is refused at once', async () => {
+    calculator = createCalculator({ threads: 1, logger: captureLogger().logger });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(calculator.countPrimes(0, 10, controller.signal)).rejects.toBeInstanceOf(CancelledError);
   });
 
   it('when closed, then its process exits and further checks are refused', async () => {
