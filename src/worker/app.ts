@@ -118,12 +118,18 @@ export function createWorkerApp({
       if (!res.writableFinished) gone.abort();
     };
     res.once('close', hangUp);
+    // A task is cheap to redo elsewhere: a worker shutting down stops its counts at once and
+    // answers 503, which the balancer runs again on another worker, rather than make its
+    // shutdown wait for counts that may take longer than SHUTDOWN_TIMEOUT_MS.
+    const stopOnDrain = state.whenDraining(() => gone.abort());
+    const drained = () => new HttpError(503, 'draining', 'this server is shutting down; run the task elsewhere', { 'Retry-After': '1' });
     state.begin();
     try {
       const started = now();
       const count = await heavyQueue.run(() => countPrimes(from, to, gone.signal), () => !gone.signal.aborted);
       if (count === undefined) {
         metrics.cancelled('sieve');
+        if (state.isDraining) throw drained();
         logger.debug({ reqId: req.id }, 'client gone before its count started: dropped');
         return;
       }
@@ -142,9 +148,11 @@ export function createWorkerApp({
     } catch (err) {
       if (!(err instanceof CancelledError)) throw err;
       metrics.cancelled('sieve');
+      if (state.isDraining) throw drained();
       logger.debug({ reqId: req.id }, 'client gone during its count: stopped');
     } finally {
       res.off('close', hangUp);
+      stopOnDrain();
       state.end();
     }
   });

@@ -6,6 +6,7 @@ export class WorkState {
   private running = 0;
   private draining = false;
   private waiters: Array<() => void> = [];
+  private readonly onDrain = new Set<() => void>();
 
   get inFlight(): number {
     return this.running;
@@ -17,6 +18,13 @@ export class WorkState {
 
   startDraining(): void {
     this.draining = true;
+    for (const listener of [...this.onDrain]) listener();
+  }
+
+  /** Calls `listener` when draining starts (work that another worker can redo stops early). */
+  whenDraining(listener: () => void): () => void {
+    this.onDrain.add(listener);
+    return () => this.onDrain.delete(listener);
   }
 
   begin(): void {

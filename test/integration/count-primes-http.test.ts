@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
 import { createWorkerApp } from '../../src/worker/app.js';
+import { CancelledError } from '../../src/worker/calculator.js';
 import { MAX_TO } from '../../src/worker/count-range.js';
 import type { RangeCount } from '../../src/worker/sieve/prime-counter.js';
 import { WorkState } from '../../src/worker/work-state.js';
@@ -58,6 +59,27 @@ describe('GET /count_primes on a worker', () => {
     const res = await request(worker.url).get('/metrics').expect(200);
     expect(res.text).toMatch(/distcalc_worker_calculations_total\{method="sieve"\} [1-9]/);
     expect(res.text).toMatch(/distcalc_worker_calculation_seconds_count\{method="sieve"\} [1-9]/);
+  });
+
+  it('when it starts draining during a long count, then the count stops and answers 503 draining at once, so the task runs elsewhere', async () => {
+    const draining = new WorkState();
+    // A count that runs until it is cancelled.
+    const countPrimes = (_from: number, _to: number, signal: AbortSignal) =>
+      new Promise<RangeCount>((_resolve, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true }));
+    const other = await listen(createWorkerApp({ name: 'server9', maxDigits: 2000, logger: silentLogger, state: draining, countPrimes }));
+    try {
+      const answer = fetch(`${other.url}/count_primes/0/1000`);
+      await eventually(async () => draining.inFlight === 1, 2_000, 10);
+      const started = performance.now();
+      draining.startDraining();
+      const res = await answer;
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toBe('draining');
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(draining.inFlight).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('when it is draining, then a count is refused with 503 draining', async () => {
