@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end check of the Docker path, the seed's way: make build, make start, curl,
-# make test (the phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
+# End-to-end check of the Docker path, the seed's way: make build, make start, curl, the
+# control routes refused to the host, make test (the phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
 # make stop. On a machine with a running Docker engine it uses that engine and pulls the real
 # base image. Without one, as root with dockerd installed, it starts a private dockerd, builds
 # a stand-in base image if the real one cannot be pulled (for this test only, never shipped),
@@ -130,6 +130,18 @@ curl -fsS http://127.0.0.1:9000/health_check | grep -q '"active_servers":2' || {
 answer=$(curl -fsS http://127.0.0.1:9000/is_prime/524287)
 say "curl :9000/is_prime/524287 -> $answer"
 echo "$answer" | grep -q '"is_prime":true' || { echo "docker-e2e: FAILED: wrong answer"; exit 1; }
+
+say "from the host, through the published port, nobody may drain, remove or add a worker"
+for request in 'server_down {"address":"http://server1:5000"}' 'server_up {"address":"http://evil.example:80","name":"evil"}' \
+               'server_up {"address":"http://server2:5000","name":"server2","capacity":1}'; do
+  path=${request%% *} body=${request#* }
+  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' -d "$body" "http://127.0.0.1:9000/$path")
+  say "POST /$path $body from the host -> $status"
+  [ "$status" = 403 ] || { echo "docker-e2e: FAILED: the host could POST /$path ($status)"; exit 1; }
+done
+curl -fsS http://127.0.0.1:9000/servers | grep -q '"status":"draining"' && { echo "docker-e2e: FAILED: a worker is draining"; exit 1; }
+curl -fsS http://127.0.0.1:9000/health_check | grep -q '"active_servers":2,"servers":2' ||
+  { echo "docker-e2e: FAILED: the registry changed: $(curl -fsS http://127.0.0.1:9000/servers)"; exit 1; }
 
 say "make test (the phase load test against the containers)"
 make test

@@ -14,6 +14,7 @@ import { createWorkerJudge } from './routing/judge.js';
 import { createPrimeRoute } from './routing/prime-route.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
 import { createHealthChecker, type HealthChecker } from './workers/health-checker.js';
+import { createCallerAllowList } from './workers/caller-allow-list.js';
 import { createHostAllowList } from './workers/host-allow-list.js';
 import { Registry } from './workers/registry.js';
 import { createSelector } from './workers/selection.js';
@@ -112,6 +113,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     httpLogger,
     registrationToken: config.registrationToken,
     allowHost: createHostAllowList(config.allowedServerHosts),
+    allowCaller: createCallerAllowList(config.allowedServerHosts),
   });
   return { listener: createListener(app, primeRoute, httpLogger), registry, admission, healthChecker, upstream, jobs };
 }

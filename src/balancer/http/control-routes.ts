@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
 import { parseRegistration, requireToken } from '../workers/registration.js';
@@ -7,21 +7,31 @@ import { describeServer, type Registry } from '../workers/registry.js';
 export interface ControlDeps {
   registry: Registry;
   registrationToken: string | undefined;
-  /** Whether a host may register (ALLOWED_SERVER_HOSTS). */
+  /** Whether a host may register (ALLOWED_SERVER_HOSTS), by the address in the body. */
   allowHost: (hostname: string) => boolean;
+  /** Whether a request may come from this address at all (ALLOWED_SERVER_HOSTS, resolved). */
+  allowCaller: (address: string) => Promise<boolean>;
 }
 
 /** Registration bodies are two short strings; anything bigger is not one. */
 const BODY_LIMIT = '2kb';
 
 /**
- * The workers' side of the balancer: `/server_up` and `/server_down` (token and host checked),
+ * The workers' side of the balancer: `/server_up` and `/server_down` (caller, token and host checked),
  * and the registry and liveness for people and scripts: `/servers`, `/health_check`.
  */
-export function controlRoutes({ registry, registrationToken, allowHost }: ControlDeps): Router {
+export function controlRoutes({ registry, registrationToken, allowHost, allowCaller }: ControlDeps): Router {
   const router = express.Router();
   const json = express.json({ limit: BODY_LIMIT, strict: true });
-  const auth = requireToken(registrationToken);
+  const token = requireToken(registrationToken);
+  // Who sent the request, before anything it says is read: a body can name any address.
+  const caller: RequestHandler = async (req, _res, next) => {
+    if (!(await allowCaller(req.socket.remoteAddress ?? ''))) {
+      throw new HttpError(403, 'forbidden_caller', 'requests from this address may not register or drain servers (ALLOWED_SERVER_HOSTS)');
+    }
+    next();
+  };
+  const auth = [caller, token];
   const parseAllowed = (body: unknown) => {
     const registration = parseRegistration(body);
     if (!allowHost(registration.hostname)) {
@@ -32,7 +42,7 @@ export function controlRoutes({ registry, registrationToken, allowHost }: Contro
 
   router
     .route('/server_up')
-    .post(auth, json, (req, res) => {
+    .post(...auth, json, (req, res) => {
       const { address, name, capacity } = parseAllowed(req.body);
       res.json({ server: describeServer(registry.register(address, name, capacity)) });
     })
@@ -40,7 +50,7 @@ export function controlRoutes({ registry, registrationToken, allowHost }: Contro
 
   router
     .route('/server_down')
-    .post(auth, json, (req, res) => {
+    .post(...auth, json, (req, res) => {
       const { address } = parseAllowed(req.body);
       res.json({ server: describeServer(registry.drain(address)) });
     })
