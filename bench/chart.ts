@@ -2,7 +2,7 @@
 export function barChart(title: string, bars: ReadonlyArray<[string, number]>): string {
   const width = 640;
   const rowH = 28;
-  const left = 150;
+  const left = 200;
   const height = 50 + bars.length * rowH + 20;
   const max = Math.max(2, ...bars.map(([, v]) => v));
   const x = (v: number) => left + (v / max) * (width - left - 60);

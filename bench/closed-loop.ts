@@ -9,10 +9,9 @@ import type { RequestRecord } from '../scripts/load-test/types.js';
  * requests prepared once and one timer for all the users' timeouts.
  *
  * Why not the load test's virtual users (undici): in the mixed workload they cost 300-430 µs
- * of CPU per request, and their garbage collector's pauses were most of every target's light
- * p99, proxy or none (3.1–3.8 ms with no proxy at all, against 0.74–0.77 ms with this one): the
- * instrument's own tail was larger than any proxy's (BENCHMARKS.md, session 12). This one costs
- * about 50 µs per request (48–57 µs, medians of three runs).
+ * of CPU per request, and their garbage collector's pauses made up most of every target's light
+ * p99, proxy or none (3.1–3.8 ms with no proxy at all, against about 0.75 ms with this one): the
+ * instrument's own tail was larger than any proxy's. This one costs about 50 µs per request.
  *
  * It reads Content-Length and chunked bodies; a connection the server closes is opened again
  * for the next request. A request with no answer in `timeoutMs`, a connection refused or reset,
@@ -28,6 +27,11 @@ export interface ClosedLoopSpec {
   /** Users send until this long after the start; requests then in flight are awaited. */
   durationMs: number;
   timeoutMs: number;
+  /**
+   * A user's pause between an answer and its next request (default 0: none, the most load the
+   * users can make). With a pause the load is steady and leaves CPU spare, as light traffic does.
+   */
+  pauseMs?: number;
   /** Recorded in every record, as the load test's phases are. */
   phase?: number;
 }
@@ -180,7 +184,8 @@ class User {
       this.socket?.destroy();
       this.socket = undefined;
     }
-    this.next();
+    if (this.spec.pauseMs) setTimeout(() => this.next(), this.spec.pauseMs);
+    else this.next();
   }
 
   private record(start: number, status: number, server: string | null, error: string | null): void {

@@ -2,7 +2,7 @@
  * Where the machine's CPU goes during a run: how much of it was left idle, and what the
  * processes around the proxy (workers, their calculators, the load generator) spent. The
  * mixed workload's throughput is whatever CPU the calculators get, so these say why one
- * proxy's throughput differs from another's (BENCHMARKS.md, session 11).
+ * proxy's throughput differs from another's.
  */
 import { readFileSync } from 'node:fs';
 

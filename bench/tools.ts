@@ -1,7 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -89,51 +88,6 @@ http {
     pids,
     async stop() {
       child.kill('SIGQUIT');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
-export interface MinimalProxyRef {
-  url: string;
-  pids(): number[];
-  stop(): Promise<void>;
-}
-
-/**
- * bench/minimal-proxy.ts in front of the given workers, in a session of its own (as nginx and
- * our balancer have): the floor of a Node.js proxy, for comparison only.
- */
-export async function startMinimalProxy(port: number, mode: 'raw' | 'undici' | `hedged=${number}`, workers: readonly string[]): Promise<MinimalProxyRef> {
-  const name = `minimal proxy (${mode})`;
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'minimal-proxy.js');
-  const child = spawn(process.execPath, [script, String(port), mode, ...workers], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${name} did not start within 10 s`)), 10_000);
-      child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? code}) before listening`)));
-      child.stdout!.once('data', () => resolve());
-    });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    child.removeAllListeners('exit');
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    // A proxy that died must stop the run, not show up as a row of failed requests.
-    pids: () => {
-      if (exited()) throw new Error(`${name} died during the benchmark`);
-      return [child.pid!];
-    },
-    async stop() {
-      if (exited()) return;
-      child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
   };
