@@ -16,7 +16,7 @@ import { parseBenchOptions } from './options.js';
 import { buildReport, NGINX_LC, NGINX_RR, OURS, printSummary, writeReport } from './report.js';
 import type { Target } from './rounds.js';
 import { ensureProgram, startNginx, wrk } from './tools.js';
-import { heavyLimit, runWrkRounds } from './wrk-rounds.js';
+import { runWrkRounds } from './wrk-rounds.js';
 
 const options = parseBenchOptions();
 const LIGHT = '/is_prime/524287';
@@ -63,13 +63,7 @@ try {
 
   const rounds = { targets, rounds: options.rounds, seconds: options.seconds, connections: options.connections, workerPorts: PORTS.workers };
   const light = await runWrkRounds({ ...rounds, path: LIGHT, workload: 'light' });
-  // One check's CPU time moves with the machine (a virtual CPU shares its host): measured just
-  // before the heavy rounds and just after, and the mean taken.
-  const limitBefore = heavyLimit(HEAVY_N);
-  const heavy = await runWrkRounds({ ...rounds, path: HEAVY, workload: 'heavy' });
-  const limitAfter = heavyLimit(HEAVY_N);
-  const checkCpuMs = (limitBefore.checkCpuMs + limitAfter.checkCpuMs) / 2;
-  console.log(`  one heavy check: ${limitBefore.checkCpuMs.toFixed(2)} ms of CPU before the heavy rounds, ${limitAfter.checkCpuMs.toFixed(2)} ms after`);
+  const heavy = await runWrkRounds({ ...rounds, path: HEAVY, workload: 'heavy', limitOf: HEAVY_N });
   const mixed = options.skipMixed
     ? undefined
     : await runMixed({
@@ -83,7 +77,7 @@ try {
         workerPids: () => stack.workers.map((w) => w.pid!),
       });
 
-  const report = buildReport(options, { light, heavy, heavyCheckCpuMs: checkCpuMs, heavyLimitRps: (availableParallelism() * 1000) / checkCpuMs, mixed }, { light: LIGHT, heavy: '2^1279-1' });
+  const report = buildReport(options, { light, heavy, mixed }, { light: LIGHT, heavy: '2^1279-1' });
   printSummary(report);
   const written = writeReport(join(projectRoot, 'bench', 'results'), report);
   console.log(`written: ${written}.json and .svg`);

@@ -1,10 +1,11 @@
 /**
  * `npm run bench:jobs`: jobs (API.md, "Jobs") on a real balancer and two real workers, each
- * worker running one task at a time (CAPACITY=1), as ratios measured in one run:
+ * worker running one task at a time (CAPACITY=1), as ratios measured in one run (times as
+ * pairs from the same round, since the machine's speed drifts):
  *   - scaling: the same job on one worker, then on two (rounds alternate the order), and the
  *     coordination overhead: wall time minus the longest chain of task times (journal);
  *   - faults: a worker SIGKILLed at half the job, started again at once, or not at all, against
- *     the undisturbed two-worker time, with the counts compared;
+ *     an undisturbed two-worker run of the same round, with the counts compared;
  *   - light `/is_prime` latency through the balancer during a job against the same load without
  *     one (before and after it), under two loads: closed-loop users pausing between requests
  *     (steady, CPU to spare) and the same users without pauses (the balancer saturated).
@@ -23,6 +24,7 @@ import { createLocalStack } from '../scripts/lib/local-stack.js';
 import { projectRoot } from '../scripts/lib/managed-process.js';
 import { cancelJob, submitJob, waitUntil } from './job-client.js';
 import { bringBack, killAt, lightWindow, runJob, summarizeLatency, withoutWorker, type JobRun, type LatencyWindow, type LightLatency, type LightLoad, type Range } from './job-runs.js';
+import { pairedRatio, type PairedRatio } from './paired-ratio.js';
 import { median } from './rounds.js';
 
 const { values } = parseArgs({
@@ -105,18 +107,22 @@ try {
   const reference = two[0]!;
   const known = range.from === '0' ? KNOWN[range.to] : undefined;
   for (const run of [...one, ...two]) check(run, known ?? reference, known ? 'the known values' : 'the first two-worker run');
-  const twoMs = median(two.map((r) => r.wallMs));
-  const oneMs = median(one.map((r) => r.wallMs));
 
+  // The machine's speed drifts (a virtual CPU shares its host): each fault run is set against an
+  // undisturbed run of the same round, and the two kinds of fault take turns going first.
   console.log(`faults (${faultRounds} rounds; ${load()})`);
+  const undisturbed: JobRun[] = [];
   const restarted: JobRun[] = [];
   const lost: JobRun[] = [];
   for (let round = 0; round < faultRounds; round++) {
-    restarted.push(await runJob(stack, dataDir, range, `round ${round + 1}, killed, restarted`, killAt(stack, second, 0.5, true)));
-    lost.push(await runJob(stack, dataDir, range, `round ${round + 1}, killed, not restarted`, killAt(stack, second, 0.5, false)));
-    await bringBack(stack, second);
+    undisturbed.push(await runJob(stack, dataDir, range, `round ${round + 1}, undisturbed`));
+    for (const restart of round % 2 === 0 ? [true, false] : [false, true]) {
+      const label = `round ${round + 1}, killed, ${restart ? 'restarted' : 'not restarted'}`;
+      (restart ? restarted : lost).push(await runJob(stack, dataDir, range, label, killAt(stack, second, 0.5, restart)));
+      await bringBack(stack, second);
+    }
   }
-  for (const run of [...restarted, ...lost]) check(run, reference, 'the undisturbed run');
+  for (const run of [...undisturbed, ...restarted, ...lost]) check(run, reference, 'the first two-worker run');
 
   console.log(`light ${LIGHT}, ${latencySeconds} s windows, without a job and beside [${LATENCY_JOB.from}, ${LATENCY_JOB.to}]; ${load()}`);
   const loads: LightLoad[] = [
@@ -142,28 +148,37 @@ try {
     return { load: l, withoutJob, withJob, p50Ratio: ratio(withJob.p50ms, withoutJob.p50ms), p99Ratio: ratio(withJob.p99ms, withoutJob.p99ms) };
   });
 
-  const overhead = (runs: JobRun[]) => median(runs.map((x) => (x.wallMs - x.chainMs) / x.wallMs));
+  const overhead = (runs: JobRun[]) => Math.round(median(runs.map((x) => (x.wallMs - x.chainMs) / x.wallMs)) * 1000) / 1000;
+  const walls = (runs: JobRun[]) => runs.map((x) => x.wallMs);
   const report = {
     date: new Date().toISOString(),
     machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim()}), shared by the balancer, both workers and this process`,
     settings: { range, rounds, faultRounds, latencySeconds, lightUsers, pauseMs, latencyJob: LATENCY_JOB, capacityPerWorker: 1 },
-    scaling: { oneWorkerMs: oneMs, twoWorkersMs: twoMs, twoOverOne: ratio(twoMs, oneMs), overheadOneWorker: ratio(overhead(one), 1), overheadTwoWorkers: ratio(overhead(two), 1) },
+    scaling: {
+      /** Two workers' time ÷ one worker's, round by round (geometric mean, 95 % interval). */
+      twoOverOne: pairedRatio(walls(two), walls(one)),
+      oneWorkerMedianMs: median(walls(one)),
+      twoWorkersMedianMs: median(walls(two)),
+      overheadTwoWorkers: overhead([...two, ...undisturbed]),
+      overheadOneWorker: overhead(one),
+    },
     faults: {
-      restartedOverUndisturbed: restarted.length ? ratio(median(restarted.map((x) => x.wallMs)), twoMs) : null,
-      notRestartedOverUndisturbed: lost.length ? ratio(median(lost.map((x) => x.wallMs)), twoMs) : null,
+      restartedOverUndisturbed: faultRounds ? pairedRatio(walls(restarted), walls(undisturbed)) : null,
+      notRestartedOverUndisturbed: faultRounds ? pairedRatio(walls(lost), walls(undisturbed)) : null,
     },
     light: { byLoad: light, jobRanThroughout },
     exact: { allMatch: checks.every((c) => c.includes(' match ')), checks },
-    runs: { one, two, restarted, lost },
+    runs: { one, two, undisturbed, restarted, lost },
   };
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const show = (p: PairedRatio | null) => (p ? `${p.mean.toFixed(3)}× (${Number.isFinite(p.high) ? `95 % interval ${p.low.toFixed(3)}–${p.high.toFixed(3)}` : 'one round: no interval'})` : 'not run');
   console.log(`summary (${load()})`);
-  console.log(`  two workers ÷ one: ${report.scaling.twoOverOne}× (target ≤ 0.55×); ${(oneMs / 1000).toFixed(2)} s against ${(twoMs / 1000).toFixed(2)} s`);
-  console.log(`  coordination overhead: two workers ${pct(report.scaling.overheadTwoWorkers)}, one worker ${pct(report.scaling.overheadOneWorker)} (target ≤ 5 %)`);
-  console.log(`  killed at 50 %, restarted: ${report.faults.restartedOverUndisturbed}× (≤ 1.3×); not restarted: ${report.faults.notRestartedOverUndisturbed}× (≤ 1.6×)`);
+  console.log(`  two workers ÷ one, round by round: ${show(report.scaling.twoOverOne)} (target ≤ 0.55×)`);
+  console.log(`  coordination overhead, medians: two workers ${pct(report.scaling.overheadTwoWorkers)}, one worker ${pct(report.scaling.overheadOneWorker)} (target ≤ 5 %)`);
+  console.log(`  killed at 50 % ÷ undisturbed, round by round: restarted ${show(report.faults.restartedOverUndisturbed)} (≤ 1.3×); not restarted ${show(report.faults.notRestartedOverUndisturbed)} (≤ 1.6×)`);
   for (const l of light) {
-    const show = (x: LightLatency) => `p50 ${x.p50ms} / p99 ${x.p99ms} ms over ${x.requests} requests, ${x.failed} failed`;
-    console.log(`  light, ${l.load.name}, during a job ÷ without: p50 ${l.p50Ratio}×, p99 ${l.p99Ratio}× (${show(l.withJob)} against ${show(l.withoutJob)})`);
+    const shown = (x: LightLatency) => `p50 ${x.p50ms} / p99 ${x.p99ms} ms over ${x.requests} requests, ${x.failed} failed`;
+    console.log(`  light, ${l.load.name}, during a job ÷ without: p50 ${l.p50Ratio}×, p99 ${l.p99Ratio}× (${shown(l.withJob)} against ${shown(l.withoutJob)})`);
   }
   console.log(`  every count exact: ${report.exact.allMatch}`);
   const outDir = join(projectRoot, 'bench', 'results');

@@ -52,7 +52,7 @@ describe('faults with real processes', () => {
     const workerHealth = `http://127.0.0.1:${server1.port}/health_check`;
     const busy = await eventually(async () => (await getJson<{ in_flight: number }>(workerHealth)).in_flight >= 2, 3_000, 10);
     expect(busy).toBe(true);
-    const exitCode = server1.stop('SIGTERM');
+    const exitCode = server1.stop('SIGTERM', 60_000);
     // New work during the drain goes to the other worker.
     const during = await runLoad(balancerUrl, '/is_prime/524287', 2, AbortSignal.timeout(400));
     const answers = await Promise.all(requests);
