@@ -1,32 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError } from '../../shared/http-error.js';
-import type { Logger } from '../../shared/logger.js';
-import { JobRunner, type FinishedTask, type RunEnd, type RunnerDeps } from './job-runner.js';
-import type { JobMetrics } from './job-metrics.js';
+import { JobRunner } from './job-runner.js';
+import type { FinishedTask, JobManagerOptions, RunEnd } from './job-types.js';
 import { unknownJob, type JobRequest } from './job-request.js';
 import { JobStore } from './job-store.js';
 import { JobWaiters } from './job-waiters.js';
-import { expiredJobs, FINISHED, type Retention } from './retention.js';
+import { expiredJobs, FINISHED } from './retention.js';
 import { toTaskRecord } from './task-record.js';
-import type { JobRecord, JobStatus, Journal } from './journal-types.js';
-
-export interface JobManagerOptions {
-  journal: Journal;
-  /** The jobs the journal held at start, in creation order. */
-  recovered: readonly JobRecord[];
-  runner: RunnerDeps;
-  logger: Logger;
-  metrics: JobMetrics;
-  /** Jobs running at once; more wait in the queue. */
-  maxRunning: number;
-  /** Jobs waiting at once; one more is refused (503 too_many_jobs). */
-  maxQueued: number;
-  /** How long and how many finished jobs are kept for people to read. */
-  retention: Retention;
-  /** How often running jobs look for overdue tasks (ms). */
-  tickMs?: number;
-  now?: () => number;
-}
+import type { JobRecord, JobStatus } from './journal-types.js';
 
 interface Live {
   record: JobRecord;

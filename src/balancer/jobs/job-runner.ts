@@ -1,49 +1,8 @@
-import type { Logger } from '../../shared/logger.js';
-import type { AdmissionQueue } from '../routing/admission.js';
-import type { WorkerJudge } from '../routing/judge.js';
-import type { UpstreamClient } from '../upstream/client.js';
-import type { Registry, ServerEntry } from '../workers/registry.js';
-import { remainingRanges, span, type Range, type TaskCounts } from './ranges.js';
+import type { ServerEntry } from '../workers/registry.js';
+import type { FinishedTask, RunEnd, RunnerDeps, RunnerEvents } from './job-types.js';
+import { remainingRanges, span, type Range } from './ranges.js';
 import { countOnWorker } from './task-client.js';
 import { MIN_TASK_SPAN, TaskSizer } from './task-sizer.js';
-
-export interface RunnerDeps {
-  registry: Registry;
-  admission: AdmissionQueue;
-  upstream: UpstreamClient;
-  judgeWorker: WorkerJudge;
-  logger: Logger;
-  /** The time a task should take on a worker (TASK_TARGET_MS). */
-  taskTargetMs: number;
-  /** The largest task a worker accepts. */
-  maxTaskSpan: bigint;
-  /** A task attempt not answered in this long has failed. */
-  taskTimeoutMs: number;
-  /** A job that could not run a task for this long, for want of any active worker, fails. */
-  stallTimeoutMs: number;
-  now?: () => number;
-}
-
-/** A task counted by a worker, as the runner reports it. */
-export interface FinishedTask extends TaskCounts {
-  server: string;
-  /** The worker's own time for it. */
-  elapsedMs: number;
-  /** From dispatch to answer. */
-  wallMs: number;
-  /** Whether the answer came from a backup attempt (the first one was overdue). */
-  backup: boolean;
-}
-
-export type RunEnd = { status: 'done' } | { status: 'failed'; error: string };
-
-export interface RunnerEvents {
-  /** Records the task durably; the runner counts it as done once this resolves. */
-  taskDone(task: FinishedTask): Promise<void>;
-  /** A task's attempt failed and its range will run again. */
-  retried(server: string, reason: string): void;
-  ended(end: RunEnd): void;
-}
 
 interface Attempt {
   server: ServerEntry;
