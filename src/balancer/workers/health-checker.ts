@@ -41,8 +41,8 @@ const STABLE_INTERVALS = 3;
  * and jitter — soon after they fail, then less often, never less than once per `intervalMs` —
  * so a recovered worker is back within one interval while a flapping one is probed (and can
  * come back) ever more rarely. Active workers with no traffic for `idleAfterMs` are probed
- * once per interval, to take a dead one out before a client finds it. Probes of one round run
- * in parallel; rounds never overlap.
+ * once per interval, each at its own moment in the interval, to take a dead one out before a
+ * client finds it. Probes of one round run in parallel; rounds never overlap.
  */
 export function createHealthChecker({
   registry,
@@ -64,7 +64,9 @@ export function createHealthChecker({
   const stateOf = (server: ServerEntry, at: number): ProbeState => {
     let state = states.get(server.address);
     if (!state) {
-      state = { attempt: 0, nextAt: at + intervalMs, outage: undefined };
+      // A phase of its own in the interval, so that many workers registered at once (a scaled
+      // deployment, a restarted balancer) are not all probed in the same round.
+      state = { attempt: 0, nextAt: at + Math.round(random() * intervalMs), outage: undefined };
       states.set(server.address, state);
     }
     return state;
@@ -89,9 +91,9 @@ export function createHealthChecker({
     }
     if (server.status === 'active' && at - server.activeSince >= STABLE_INTERVALS * intervalMs) state.attempt = 0;
     if (at < state.nextAt) return false;
-    if (server.status === 'active' && (server.inFlight > 0 || at - server.lastUsed < idleAfterMs)) return false;
-    state.nextAt = at + intervalMs;
-    return true;
+    // The next slot keeps the worker's phase, whether or not it is probed in this one.
+    state.nextAt += Math.ceil((at - state.nextAt + 1) / intervalMs) * intervalMs;
+    return server.inFlight === 0 && at - server.lastUsed >= idleAfterMs;
   };
 
   const check = async (server: ServerEntry): Promise<void> => {

@@ -57,7 +57,8 @@ describe('health checker', () => {
     checker.start();
     await vi.advanceTimersByTimeAsync(IDLE_AFTER - INTERVAL);
     expect(a.status).toBe('active');
-    await vi.advanceTimersByTimeAsync(INTERVAL);
+    // Probed at its moment in the interval once idle: within one interval.
+    await vi.advanceTimersByTimeAsync(INTERVAL * 2);
     expect(a.status).toBe('inactive');
     expect(records.filter((r) => r.msg === 'transition' && r.to === 'inactive')).toHaveLength(1);
     checker.stop();
@@ -74,6 +75,28 @@ describe('health checker', () => {
     }
     expect(probed).toEqual([]);
     checker.stop();
+  });
+
+  it('when many idle workers registered at once, then their probes are spread over the interval, each once per interval', async () => {
+    const registry = new Registry({ maxServers: 1000 });
+    for (let i = 0; i < 1000; i++) registry.register(`http://w${i}:1`, `w${i}`);
+    const probe = vi.fn(async (): Promise<ProbeResult> => ({ ok: true }));
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const { logger } = captureLogger();
+    const checker = createHealthChecker({ registry, probe, logger, intervalMs: INTERVAL, idleAfterMs: 0, random });
+    checker.start();
+    const perTick: number[] = [];
+    for (let tick = 0; tick < 30; tick++) {
+      const before = probe.mock.calls.length;
+      await vi.advanceTimersByTimeAsync(INTERVAL / 10);
+      perTick.push(probe.mock.calls.length - before);
+    }
+    checker.stop();
+    // Ten rounds per interval: about a tenth of the workers in each, never all at once.
+    expect(Math.max(...perTick)).toBeLessThan(200);
+    const inSecondInterval = perTick.slice(10, 20).reduce((sum, n) => sum + n, 0);
+    expect(inSecondInterval).toBe(1000);
   });
 
   it('when a probe is slow, then rounds do not overlap', async () => {

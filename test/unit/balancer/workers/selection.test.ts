@@ -132,3 +132,54 @@ describe('least outstanding', () => {
     expect(registry.servers.map((s) => s.inFlight)).toEqual([2, 2, 2]);
   });
 });
+
+describe('least outstanding with many workers', () => {
+  function countingRegistry(count: number) {
+    const registry = new Registry({ maxServers: count, maxInFlightPerServer: 8 });
+    for (let i = 0; i < count; i++) registry.register(`http://w${i}:5000`, `w${i}`, 2);
+    let looked = 0;
+    const hasRoom = registry.hasRoom.bind(registry);
+    registry.hasRoom = (entry, heavy) => {
+      looked += 1;
+      return hasRoom(entry, heavy);
+    };
+    return { registry, looked: () => looked };
+  }
+
+  it('when 1,000 workers are registered, then a pick looks at a handful of them, as with 2', () => {
+    for (const count of [2, 1000]) {
+      const { registry, looked } = countingRegistry(count);
+      const select = createLeastOutstanding(registry);
+      for (let i = 0; i < 100; i++) {
+        const server = select(registry.servers, none, false)!;
+        registry.begin(server);
+        registry.end(server);
+      }
+      expect(looked() / 100).toBeLessThanOrEqual(6);
+    }
+  });
+
+  it('when 1,000 workers take concurrent requests, then the load stays even: none gets a third before most have one', () => {
+    const { registry } = countingRegistry(1000);
+    const select = createLeastOutstanding(registry);
+    for (let i = 0; i < 1000; i++) registry.begin(select(registry.servers, none, false)!);
+    const loads = registry.servers.map((s) => s.inFlight);
+    expect(Math.max(...loads)).toBeLessThanOrEqual(2);
+    expect(loads.filter((n) => n === 0).length).toBeLessThan(100);
+  });
+
+  it('when a worker among many is stalled, then it gets a request only in its turn and then no more', () => {
+    const { registry } = countingRegistry(50);
+    const stalled = registry.servers[10]!;
+    const select = createLeastOutstanding(registry);
+    let toStalled = 0;
+    for (let i = 0; i < 500; i++) {
+      const server = select(registry.servers, none, false)!;
+      if (server === stalled) {
+        toStalled += 1;
+        registry.begin(server); // never answers
+      }
+    }
+    expect(toStalled).toBe(1);
+  });
+});
