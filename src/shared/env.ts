@@ -85,21 +85,38 @@ export class EnvReader {
   origin(name: string, fallback: string | undefined): string | undefined {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
-    try {
-      const url = new URL(raw);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-      if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-        throw new Error('extra parts');
-      }
-      return url.origin;
-    } catch {
-      return this.fail(name, `expected an http(s) URL with host and port only, got "${raw}"`, fallback);
+    return parseOrigin(raw) ?? this.fail(name, `expected an http(s) URL with host and port only, got "${raw}"`, fallback);
+  }
+
+  /** A comma-separated list of http(s) origins, at least one. */
+  origins(name: string, fallback: readonly string[]): string[] {
+    const raw = this.raw(name);
+    if (raw === undefined) return [...fallback];
+    const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const parsed = items.map(parseOrigin);
+    const bad = items.filter((_, i) => parsed[i] === undefined);
+    if (items.length === 0 || bad.length > 0) {
+      const problem = bad.length > 0 ? `not http(s) URLs with host and port only: ${bad.map((b) => `"${b}"`).join(', ')}` : 'is empty';
+      return this.fail(name, `expected one or more comma-separated http(s) URLs; ${problem}`, [...fallback]);
     }
+    return [...new Set(parsed as string[])];
   }
 
   /** Throws a ConfigError naming every bad variable read so far. */
   done(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}
+
+/** `http://server1:5000/` as `http://server1:5000`; undefined unless scheme, host and port only. */
+function parseOrigin(raw: string): string | undefined {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
   }
 }
 

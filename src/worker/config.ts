@@ -7,7 +7,8 @@ export interface WorkerConfig {
   name: string;
   /** The URL the balancer should use to reach this worker; derived from the port if unset. */
   advertisedUrl: string | undefined;
-  balancerUrl: string;
+  /** The balancers it announces itself to (BALANCER_URL, comma-separated; a name may stand for several). */
+  balancerUrls: string[];
   registrationToken: string | undefined;
   announceIntervalMs: number;
   announceRetryMaxMs: number;
@@ -36,7 +37,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     host: read.string('HOST', '0.0.0.0'),
     name: read.string('SERVER_NAME', `server-${port}`, NAME),
     advertisedUrl: read.origin('ADVERTISED_URL', undefined),
-    balancerUrl: read.origin('BALANCER_URL', 'http://127.0.0.1:9000'),
+    balancerUrls: read.origins('BALANCER_URL', ['http://127.0.0.1:9000']),
     registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
     announceIntervalMs: read.int('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
     announceRetryMaxMs: read.int('ANNOUNCE_RETRY_MAX_MS', 5_000, { min: 50 }),

@@ -5,7 +5,8 @@ import { createHttpServer } from '../shared/http-server.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
-import { createAnnouncer, type Announcer } from './announce.js';
+import type { Announcer } from './announce.js';
+import { createAnnouncers } from './announcers.js';
 import { createWorkerApp } from './app.js';
 import { createCalculator } from './calculator.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -55,10 +56,10 @@ installShutdown({
 http.server.listen(config.port, config.host, () => {
   const { port } = http.server.address() as AddressInfo;
   const advertisedUrl = config.advertisedUrl ?? `http://127.0.0.1:${port}`;
-  logListening(logger, { port, host: config.host, advertisedUrl, balancer: config.balancerUrl });
+  logListening(logger, { port, host: config.host, advertisedUrl, balancers: config.balancerUrls });
   if (state.isDraining) return;
-  announcer = createAnnouncer({
-    balancerUrl: config.balancerUrl,
+  announcer = createAnnouncers({
+    balancerUrls: config.balancerUrls,
     advertisedUrl,
     name: config.name,
     capacity: config.capacity,

@@ -14,3 +14,14 @@ describe('worker config: MAX_TASK_SPAN', () => {
     expect(() => loadWorkerConfig({ MAX_TASK_SPAN: value })).toThrow(/MAX_TASK_SPAN/);
   });
 });
+
+describe('worker config: BALANCER_URL', () => {
+  it('when BALANCER_URL lists several balancers, then the worker announces to each, once', () => {
+    const config = loadWorkerConfig({ BALANCER_URL: 'http://balancer-a:9000, http://balancer-b:9000/,http://balancer-a:9000' });
+    expect(config.balancerUrls).toEqual(['http://balancer-a:9000', 'http://balancer-b:9000']);
+  });
+
+  it.each([' , ', 'http://a:9000,ftp://b', 'http://a:9000/path'])('when BALANCER_URL is %j, then the worker refuses to start, naming it', (value) => {
+    expect(() => loadWorkerConfig({ BALANCER_URL: value })).toThrow(/BALANCER_URL/);
+  });
+});
