@@ -30,7 +30,7 @@ ensureProgram('wrk', 'wrk');
 const logDir = join(projectRoot, 'logs', 'bench');
 mkdirSync(logDir, { recursive: true });
 const stack = createLocalStack({
-  balancerPort: PORTS.balancer,
+  balancerPorts: [PORTS.balancer],
   workerPorts: PORTS.workers,
   logDir,
   // Output straight to the log files: copying every access line through this process would

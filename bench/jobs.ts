@@ -71,7 +71,7 @@ const logDir = join(projectRoot, 'logs', 'bench-jobs');
 mkdirSync(logDir, { recursive: true });
 // Its own journal, so that no earlier job is replayed and nothing is left in data/.
 const dataDir = mkdtempSync(join(tmpdir(), 'distcalc-jobs-bench-'));
-const stack = createLocalStack({ balancerPort: 9210, workerPorts: [9211, 9212], logDir, dataDir, direct: true, env: { LOG_LEVEL: 'info', CAPACITY: '1' } });
+const stack = createLocalStack({ balancerPorts: [9210], workerPorts: [9211, 9212], logDir, dataDir, direct: true, env: { LOG_LEVEL: 'info', CAPACITY: '1' } });
 await stack.start();
 const second = stack.workers[1]!;
 

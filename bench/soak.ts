@@ -41,7 +41,7 @@ async function balancerMemory(url: string): Promise<Memory> {
 }
 
 const stack = createLocalStack({
-  balancerPort,
+  balancerPorts: [balancerPort],
   workerPorts: [balancerPort + 1, balancerPort + 2],
   env: { HEALTH_CHECK_INTERVAL_MS: '500', IDLE_CHECK_AFTER_MS: '1000', LOG_LEVEL: 'warn' },
 });

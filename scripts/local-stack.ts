@@ -3,20 +3,47 @@
  * local processes. Every process's pino lines are printed here and written to logs/<name>.log.
  * Ctrl-C stops the workers (they drain and deregister) and then the balancer.
  *
- * Ports come from BALANCER_PORT and WORKER_PORTS (comma-separated) when set.
+ *   npm start -- --workers 4       server1..server4 on :5001..:5004
+ *   npm start -- --balancers 2     a second balancer on :9001; every worker announces to both
+ *
+ * BALANCER_PORT moves the first balancer (the others follow it); WORKER_PORTS (comma-separated)
+ * sets the workers' ports.
  */
+import { parseArgs } from 'node:util';
 import { createLocalStack } from './lib/local-stack.js';
 
-function ports(): { balancerPort: number; workerPorts: number[] } {
-  const balancerPort = Number(process.env.BALANCER_PORT ?? 9000);
-  const workerPorts = (process.env.WORKER_PORTS ?? '5001,5002').split(',').map((p) => Number(p.trim()));
-  for (const port of [balancerPort, ...workerPorts]) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      console.error(`local-stack: invalid port "${port}" in BALANCER_PORT or WORKER_PORTS`);
-      process.exit(2);
-    }
+function fail(message: string): never {
+  console.error(`local-stack: ${message}`);
+  process.exit(2);
+}
+
+function count(flag: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) fail(`--${flag} must be a whole number from 1 to ${max}, got "${raw}"`);
+  return value;
+}
+
+function ports(): { balancerPorts: number[]; workerPorts: number[] } {
+  let values: { workers?: string; balancers?: string };
+  try {
+    ({ values } = parseArgs({ options: { workers: { type: 'string' }, balancers: { type: 'string' } } }));
+  } catch (err) {
+    fail(`${err instanceof Error ? err.message : String(err)} (options: --workers N, --balancers N)`);
   }
-  return { balancerPort, workerPorts };
+  const balancers = count('balancers', values.balancers, 1, 9);
+  const firstBalancer = Number(process.env.BALANCER_PORT ?? 9000);
+  const balancerPorts = Array.from({ length: balancers }, (_, i) => firstBalancer + i);
+  const listed = process.env.WORKER_PORTS?.split(',').map((p) => Number(p.trim()));
+  const workers = count('workers', values.workers, listed?.length ?? 2, 64);
+  if (listed && listed.length !== workers) fail(`WORKER_PORTS lists ${listed.length} ports but --workers asks for ${workers}`);
+  const workerPorts = listed ?? Array.from({ length: workers }, (_, i) => 5001 + i);
+  for (const port of [...balancerPorts, ...workerPorts]) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`invalid port "${port}" from BALANCER_PORT or WORKER_PORTS`);
+  }
+  const all = [...balancerPorts, ...workerPorts];
+  if (new Set(all).size !== all.length) fail(`two processes would share a port: ${all.join(', ')}`);
+  return { balancerPorts, workerPorts };
 }
 
 const stack = createLocalStack({
@@ -32,7 +59,7 @@ let stopping = false;
 const stop = async (code: number): Promise<void> => {
   if (stopping) return;
   stopping = true;
-  console.error('\nlocal-stack: stopping workers, then the balancer…');
+  console.error('\nlocal-stack: stopping the workers, then the balancers…');
   await stack.stop();
   console.error('local-stack: stopped');
   process.exit(code);
@@ -43,7 +70,7 @@ process.on('SIGTERM', () => void stop(0));
 try {
   await stack.start();
   console.error(
-    `local-stack: ready. Balancer ${stack.balancerUrl}, workers ${stack.workers
+    `local-stack: ready. Balancer${stack.balancerUrls.length > 1 ? 's' : ''} ${stack.balancerUrls.join(', ')}, workers ${stack.workers
       .map((w) => `${w.name}:${w.port}`)
       .join(', ')}. Try: curl ${stack.balancerUrl}/is_prime/524287  (Ctrl-C stops)`,
   );

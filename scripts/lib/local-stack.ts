@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ManagedProcess, projectRoot } from './managed-process.js';
 
 export interface LocalStackOptions {
-  balancerPort?: number;
+  /** One balancer per port; every worker announces itself to all of them. */
+  balancerPorts?: readonly number[];
   workerPorts?: readonly number[];
   /** Each process's output also goes to `<logDir>/<name>.log` (truncated at start). */
   logDir?: string;
@@ -14,27 +15,31 @@ export interface LocalStackOptions {
   /** Output straight to the log files, not through this process (see ManagedProcess). */
   direct?: boolean;
   /**
-   * The balancer's DATA_DIR (its job journal): `data/` in the project for `npm start`; a stack
-   * with logs of its own elsewhere (a load test, a bench) keeps its jobs beside them.
+   * The first balancer's DATA_DIR (its job journal): `data/` in the project for `npm start`; a
+   * stack with logs of its own elsewhere (a load test, a bench) keeps its jobs beside them.
+   * Balancer N > 1 keeps its own in `<dataDir>/balancerN`.
    */
   dataDir?: string;
 }
 
 export interface LocalStack {
+  /** The first balancer (on :9000 by default). */
   balancer: ManagedProcess;
+  balancers: ManagedProcess[];
   workers: ManagedProcess[];
   balancerUrl: string;
+  balancerUrls: string[];
   start(): Promise<void>;
-  /** Stops the workers first (they deregister), then the balancer. */
+  /** Stops the workers first (they deregister), then the balancers. */
   stop(): Promise<void>;
 }
 
 /**
- * The balancer and its workers (server1, server2, …) as local processes on loopback: the
- * stack `npm start` runs, and the one the load test and the integration tests drive.
+ * The balancer (or several, side by side) and its workers (server1, server2, …) as local
+ * processes on loopback: the stack `npm start` runs, and the one the load test drives.
  */
 export function createLocalStack({
-  balancerPort = 9000,
+  balancerPorts = [9000],
   workerPorts = [5001, 5002],
   logDir = join(projectRoot, 'logs'),
   onLine,
@@ -43,7 +48,7 @@ export function createLocalStack({
   direct = false,
   dataDir = logDir === join(projectRoot, 'logs') ? join(projectRoot, 'data') : join(logDir, 'data'),
 }: LocalStackOptions = {}): LocalStack {
-  const balancerUrl = `http://127.0.0.1:${balancerPort}`;
+  const balancerUrls = balancerPorts.map((port) => `http://127.0.0.1:${port}`);
   mkdirSync(logDir, { recursive: true });
   const make = (name: string, program: 'balancer' | 'worker', processEnv: Record<string, string>) => {
     const logFile = join(logDir, `${name}.log`);
@@ -59,30 +64,39 @@ export function createLocalStack({
     });
   };
 
-  const balancer = make('balancer', 'balancer', { PORT: String(balancerPort), HOST: '127.0.0.1', DATA_DIR: dataDir });
+  const balancers = balancerPorts.map((port, i) =>
+    make(i === 0 ? 'balancer' : `balancer${i + 1}`, 'balancer', {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: i === 0 ? dataDir : join(dataDir, `balancer${i + 1}`),
+    }),
+  );
   const workers = workerPorts.map((port, i) =>
     make(`server${i + 1}`, 'worker', {
       PORT: String(port),
       HOST: '127.0.0.1',
       SERVER_NAME: `server${i + 1}`,
       ADVERTISED_URL: `http://127.0.0.1:${port}`,
-      BALANCER_URL: balancerUrl,
+      BALANCER_URL: balancerUrls.join(','),
     }),
   );
 
   return {
-    balancer,
+    balancer: balancers[0]!,
+    balancers,
     workers,
-    balancerUrl,
+    balancerUrl: balancerUrls[0]!,
+    balancerUrls,
     async start() {
-      await balancer.start();
+      await Promise.all(balancers.map((b) => b.start()));
       await Promise.all(workers.map((w) => w.start()));
-      await Promise.all(workers.map((w) => waitUntilActive(balancerUrl, `http://127.0.0.1:${w.port}`)));
+      const registered = balancerUrls.flatMap((url) => workers.map((w) => waitUntilActive(url, `http://127.0.0.1:${w.port}`)));
+      await Promise.all(registered);
     },
     async stop() {
       await Promise.all(workers.map((w) => w.stop('SIGTERM')));
-      await balancer.stop('SIGTERM');
-      await Promise.all([balancer, ...workers].map((p) => p.close()));
+      await Promise.all(balancers.map((b) => b.stop('SIGTERM')));
+      await Promise.all([...balancers, ...workers].map((p) => p.close()));
     },
   };
 }

@@ -52,7 +52,9 @@ export function localTarget(options: { balancerPort: number; workerPorts: number
     canStopServer2: true,
     async setUp() {
       stack = createLocalStack({
-        ...options,
+        balancerPorts: [options.balancerPort],
+        workerPorts: options.workerPorts,
+        logDir: options.logDir,
         // Short intervals so that a stopped worker's absence and return show within the phase.
         env: { HEALTH_CHECK_INTERVAL_MS: '500', IDLE_CHECK_AFTER_MS: '1000', ANNOUNCE_INTERVAL_MS: '2000' },
       });

@@ -52,6 +52,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     select: createSelector(config.selection, registry),
     maxQueue: config.maxQueue,
     queueTimeoutMs: config.queueTimeoutMs,
+    startupWaitMs: config.startupWaitMs,
     // Spare slots go to running jobs.
     onSpareCapacity: () => jobs.pump(),
   });

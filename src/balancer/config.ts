@@ -21,6 +21,8 @@ export interface BalancerConfig {
   maxInFlightPerServer: number;
   maxQueue: number;
   queueTimeoutMs: number;
+  /** After start, how long a request may wait for the first worker to announce itself. */
+  startupWaitMs: number;
   selection: SelectionName;
   /**
    * A light request not answered in this long also goes to a second server; 0: never; `auto`:
@@ -70,6 +72,8 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     maxInFlightPerServer: read.int('MAX_IN_FLIGHT_PER_SERVER', 64, { min: 1, max: 100_000 }),
     maxQueue: read.int('MAX_QUEUE', 1000, { min: 0, max: 1_000_000 }),
     queueTimeoutMs: read.int('QUEUE_TIMEOUT_MS', 10_000, { min: 0 }),
+    // Running workers announce themselves again within their ANNOUNCE_INTERVAL_MS (10 s).
+    startupWaitMs: read.int('STARTUP_WAIT_MS', 10_000, { min: 0, max: 600_000 }),
     allowedServerHosts: read.list('ALLOWED_SERVER_HOSTS', validHostPattern),
     forgetAfterMs: read.int('SERVER_FORGET_AFTER_MS', 300_000, { min: 1_000 }),
     hedgeAfterMs: read.intOr('HEDGE_AFTER_MS', 0, ['auto'] as const, { min: 0, max: 60_000 }),

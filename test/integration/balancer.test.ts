@@ -113,6 +113,27 @@ describe('balancer routing', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
+  it('when a balancer has just started and its first worker announces itself within STARTUP_WAIT_MS, then a request sent before is answered', async () => {
+    const balancer = track(await startBalancer({ startupWaitMs: 5_000 }));
+    const worker = track(await startWorker('server1'));
+    const pending = request(balancer.url).get('/is_prime/7');
+    setTimeout(() => balancer.register(worker), 300);
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ is_prime: true, server: 'server1' });
+  });
+
+  it('when no worker announces itself within STARTUP_WAIT_MS, then waiting requests get 503 no_active_servers, and later ones at once', async () => {
+    const balancer = track(await startBalancer({ startupWaitMs: 300 }));
+    const started = Date.now();
+    const first = await request(balancer.url).get('/is_prime/7').expect(503);
+    expect(first.body.error).toBe('no_active_servers');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    const again = Date.now();
+    expect((await request(balancer.url).get('/is_prime/7').expect(503)).body.error).toBe('no_active_servers');
+    expect(Date.now() - again).toBeLessThan(200);
+  });
+
   it('when every worker fails, then it is 502 upstream_failed', async () => {
     const balancer = track(await startBalancer());
     balancer.register({ url: (await fakeWorker('error500')).url, name: 'a' });

@@ -67,6 +67,8 @@ export async function startBalancer(
     requestTimeoutMs: 5_000,
     healthCheckIntervalMs: 100,
     idleCheckAfterMs: 60_000,
+    // A request with no worker registered is answered at once, unless a test is about the wait.
+    startupWaitMs: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'distcalc-data-')),
     ...overrides,
   };

@@ -23,6 +23,13 @@ export interface AdmissionOptions {
   /** How long a request may wait for a free worker. */
   queueTimeoutMs: number;
   /**
+   * For this long after start, while no worker is registered, a request waits (as long as it
+   * may wait in the queue) for the first to announce itself instead of being refused: a
+   * restarted balancer then loses no request while its workers find it again.
+   */
+  startupWaitMs?: number;
+  now?: () => number;
+  /**
    * Called when a slot may be free and no request waits for one: background work (job tasks)
    * may take it then (`acquireSpare`).
    */
@@ -49,8 +56,14 @@ export class AdmissionQueue {
   private serviceMs = 0;
   /** Active workers when last counted (see pump): fewer now means some waiters may have none left to try. */
   private activeBefore = 0;
+  private readonly now: () => number;
+  /** Until when a request may wait for the first worker (see startupWaitMs). */
+  private readonly startupUntil: number;
 
-  constructor(private readonly options: AdmissionOptions) {}
+  constructor(private readonly options: AdmissionOptions) {
+    this.now = options.now ?? Date.now;
+    this.startupUntil = this.now() + (options.startupWaitMs ?? 0);
+  }
 
   get depth(): number {
     return this.light.length + this.heavy.length;
@@ -80,7 +93,8 @@ export class AdmissionQueue {
     const refused = this.refusal(tried);
     if (refused) return refused;
     // A request waits at most QUEUE_TIMEOUT_MS, and never past what its caller allows.
-    const waitMs = Math.min(maxWaitMs, this.options.queueTimeoutMs);
+    let waitMs = Math.min(maxWaitMs, this.options.queueTimeoutMs);
+    if (this.waitingForFirstWorker()) waitMs = Math.min(waitMs, this.startupUntil - this.now());
     if (this.depth >= this.options.maxQueue || waitMs <= 0) return { ok: false, reason: 'overloaded' };
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -88,7 +102,8 @@ export class AdmissionQueue {
         tried,
         heavy,
         resolve,
-        timer: setTimeout(() => this.leave(waiter, { ok: false, reason: 'overloaded' }), waitMs),
+        // Still no worker at the end of the start-up wait: say so, not "overloaded".
+        timer: setTimeout(() => this.leave(waiter, this.refusal(tried) ?? { ok: false, reason: 'overloaded' }), waitMs),
         unsubscribe: () => {},
       };
       // Counted only while someone waits (pump skips an empty queue), so fresh for the first one.
@@ -211,10 +226,15 @@ export class AdmissionQueue {
 
   /** Why a request cannot wait at all: no active worker, or every active one already tried. */
   private refusal(tried: ReadonlySet<string>): Admission | undefined {
+    if (this.waitingForFirstWorker()) return undefined;
     for (const server of this.options.registry.servers) {
       if (server.status === 'active' && !tried.has(server.address)) return undefined;
     }
     return { ok: false, reason: tried.size === 0 ? 'no_active_servers' : 'exhausted' };
+  }
+
+  private waitingForFirstWorker(): boolean {
+    return this.options.registry.servers.length === 0 && this.now() < this.startupUntil;
   }
 
   private leave(waiter: Waiter, admission: Admission): void {
