@@ -4,14 +4,16 @@
 # Compose v2 is a docker plugin; v1 is the docker-compose program. Use whichever is here.
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 BALANCER_URL ?= http://127.0.0.1:9000
+# Workers beyond server1 and server2: make start WORKERS=2
+WORKERS ?= 0
 
 .PHONY: build start stop logs test dev check install
 
 build: ## Build the balancer and worker images
 	$(COMPOSE) build
 
-start: ## Start loadbalancer, server1 and server2 in the background
-	$(COMPOSE) up -d
+start: ## Start loadbalancer, server1, server2 (and WORKERS=N more) in the background
+	$(COMPOSE) up -d --scale worker=$(WORKERS)
 	@echo "distcalc is starting: curl $(BALANCER_URL)/is_prime/524287   (logs: docker logs server1)"
 
 stop: ## Stop and remove the containers

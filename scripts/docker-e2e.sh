@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the Docker path, the seed's way: make build, make start, curl, the
-# control routes refused to the host, make test (the phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
+# control routes refused to the host, scaling to 4 workers and back under load, make test (the
+# phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
 # make stop. On a machine with a running Docker engine it uses that engine and pulls the real
 # base image. Without one, as root with dockerd installed, it starts a private dockerd, builds
 # a stand-in base image if the real one cannot be pulled (for this test only, never shipped),
@@ -142,6 +143,56 @@ done
 curl -fsS http://127.0.0.1:9000/servers | grep -q '"status":"draining"' && { echo "docker-e2e: FAILED: a worker is draining"; exit 1; }
 curl -fsS http://127.0.0.1:9000/health_check | grep -q '"active_servers":2,"servers":2' ||
   { echo "docker-e2e: FAILED: the registry changed: $(curl -fsS http://127.0.0.1:9000/servers)"; exit 1; }
+
+say "make start WORKERS=2, then WORKERS=0, under load: 4 workers and back to 2 with no failed request"
+load_out=$(mktemp)
+load_stop="$load_out.stop"
+# Four clients back to back until the stop file appears; exits 1 if any request was not a 200.
+node -e '
+  const { existsSync } = require("node:fs");
+  const [stop] = process.argv.slice(1);
+  let ok = 0; const failed = {};
+  const client = async () => {
+    while (!existsSync(stop)) {
+      try {
+        const res = await fetch("http://127.0.0.1:9000/is_prime/524287");
+        await res.arrayBuffer();
+        if (res.status === 200) ok++; else failed[res.status] = (failed[res.status] || 0) + 1;
+      } catch (err) { const why = String(err.cause?.code || err.message); failed[why] = (failed[why] || 0) + 1; }
+    }
+  };
+  Promise.all([client(), client(), client(), client()]).then(() => {
+    console.log(JSON.stringify({ ok, failed }));
+    process.exit(Object.keys(failed).length > 0 ? 1 : 0);
+  });
+' "$load_stop" >"$load_out" &
+load_pid=$!
+active() { curl -fsS http://127.0.0.1:9000/health_check | sed -n 's/.*"active_servers":\([0-9]*\).*/\1/p'; }
+wait_active() {
+  for _ in $(seq 1 120); do [ "$(active)" = "$1" ] && return 0; sleep 0.5; done
+  echo "docker-e2e: FAILED: $(active) active workers, not $1: $(curl -fsS http://127.0.0.1:9000/servers)"; exit 1
+}
+sleep 2
+make start WORKERS=2
+wait_active 4
+sleep 3
+make start WORKERS=0
+wait_active 2
+sleep 2
+touch "$load_stop"
+load_ok=true
+wait "$load_pid" || load_ok=false
+say "load while scaling: $(cat "$load_out")"
+say "registry: $(curl -fsS http://127.0.0.1:9000/servers)"
+$load_ok || { echo "docker-e2e: FAILED: requests failed while scaling"; exit 1; }
+# The two replicas served requests and then drained; server1 and server2 were never restarted.
+served_by_replicas=$(curl -fsS http://127.0.0.1:9000/servers | node -e '
+  let raw = ""; process.stdin.on("data", (c) => (raw += c)).on("end", () => {
+    const replicas = JSON.parse(raw).servers.filter((s) => !["server1", "server2"].includes(s.name));
+    console.log(replicas.length === 2 && replicas.every((s) => s.served > 0 && s.status === "draining") ? "yes" : "no");
+  });')
+[ "$served_by_replicas" = yes ] || { echo "docker-e2e: FAILED: the scaled workers did not each serve and drain"; exit 1; }
+rm -f "$load_out" "$load_stop"
 
 say "make test (the phase load test against the containers)"
 make test

@@ -1,11 +1,14 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
 
 export interface WorkerConfig {
   port: number;
   host: string;
   name: string;
-  /** The URL the balancer should use to reach this worker; derived from the port if unset. */
+  /**
+   * The URL the balancer should use to reach this worker: an origin, `auto` (its own network
+   * address, see advertised-url.ts), or unset (loopback and its port).
+   */
   advertisedUrl: string | undefined;
   /** The balancers it announces itself to (BALANCER_URL, comma-separated; a name may stand for several). */
   balancerUrls: string[];
@@ -32,11 +35,13 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 export function loadWorkerConfig(env: Env): WorkerConfig {
   const read = new EnvReader(env);
   const port = read.int('PORT', 5000, { min: 0, max: 65535 });
+  const auto = env.ADVERTISED_URL?.trim() === 'auto';
   const config: WorkerConfig = {
     port,
     host: read.string('HOST', '0.0.0.0'),
-    name: read.string('SERVER_NAME', `server-${port}`, NAME),
-    advertisedUrl: read.origin('ADVERTISED_URL', undefined),
+    // A scaled replica's name must differ from its siblings': its host name (a container's id) does.
+    name: read.string('SERVER_NAME', auto ? nameFromHost(hostname()) : `server-${port}`, NAME),
+    advertisedUrl: auto ? 'auto' : read.origin('ADVERTISED_URL', undefined),
     balancerUrls: read.origins('BALANCER_URL', ['http://127.0.0.1:9000']),
     registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
     announceIntervalMs: read.int('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
@@ -52,4 +57,10 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
   };
   read.done();
   return config;
+}
+
+/** A host name as a SERVER_NAME: the characters a name may have, at most 64 of them. */
+function nameFromHost(host: string): string {
+  const name = host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+  return name === '' ? 'server' : name;
 }

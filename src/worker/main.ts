@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
 import type { Announcer } from './announce.js';
+import { advertisedUrlFor } from './advertised-url.js';
 import { createAnnouncers } from './announcers.js';
 import { createWorkerApp } from './app.js';
 import { createCalculator } from './calculator.js';
@@ -55,7 +56,7 @@ installShutdown({
 
 http.server.listen(config.port, config.host, () => {
   const { port } = http.server.address() as AddressInfo;
-  const advertisedUrl = config.advertisedUrl ?? `http://127.0.0.1:${port}`;
+  const advertisedUrl = advertisedUrlFor(config.advertisedUrl, port);
   logListening(logger, { port, host: config.host, advertisedUrl, balancers: config.balancerUrls });
   if (state.isDraining) return;
   announcer = createAnnouncers({

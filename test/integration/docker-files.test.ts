@@ -22,6 +22,7 @@ const workerVars = variablesReadBy(loadWorkerConfig);
 
 interface Service {
   container_name?: string;
+  scale?: number;
   build?: { dockerfile?: string };
   ports?: string[];
   environment?: Record<string, string>;
@@ -36,8 +37,17 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as { services
 
 describe('docker-compose.yml', () => {
   it('when read, then it has loadbalancer, server1 and server2 under those container names', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['loadbalancer', 'server1', 'server2']);
-    for (const [name, service] of Object.entries(compose.services)) expect(service.container_name).toBe(name);
+    expect(Object.keys(compose.services).sort()).toEqual(['loadbalancer', 'server1', 'server2', 'worker']);
+    for (const name of ['loadbalancer', 'server1', 'server2']) expect(compose.services[name]!.container_name).toBe(name);
+  });
+
+  it('when read, then the scalable worker has no fixed name or address, starts none by default, and may register', () => {
+    const worker = compose.services.worker!;
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.scale).toBe(0);
+    expect(worker.environment).toMatchObject({ ADVERTISED_URL: 'auto', BALANCER_URL: 'http://loadbalancer:9000' });
+    expect(worker.environment?.SERVER_NAME).toBeUndefined();
+    expect(compose.services.loadbalancer!.environment?.ALLOWED_SERVER_HOSTS).toContain('server1,server2,worker');
   });
 
   it('when read, then the balancer publishes port 9000 and listens on it', () => {

@@ -176,6 +176,15 @@ describe('hostile input and security', () => {
     await request(balancer.url).post('/server_up').send({ address: 'http://localhost:5999', name: 'local' }).expect(200);
   });
 
+  it('when an allowed caller registers its own IP address, unlisted, then it may, but not another address', async () => {
+    // A scaled compose replica: its name (the service "worker") resolves to it; it advertises its IP.
+    const balancer = track(await startBalancer({ allowedServerHosts: ['localhost'] }));
+    await request(balancer.url).post('/server_up').send({ address: 'http://127.0.0.1:5999', name: 'replica' }).expect(200);
+    const other = await request(balancer.url).post('/server_up').send({ address: 'http://127.0.0.2:5999', name: 'other' }).expect(403);
+    expect(other.body.error).toBe('forbidden_host');
+    expect(balancer.registry.servers.map((s) => s.name)).toEqual(['replica']);
+  });
+
   it('when any reply is sent, then it carries the security headers', async () => {
     const balancer = track(await startBalancer());
     for (const path of ['/health_check', '/nope', '/is_prime/x']) {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import express, { type RequestHandler, type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
@@ -32,9 +33,11 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
     next();
   };
   const auth = [caller, token];
-  const parseAllowed = (body: unknown) => {
+  const parseAllowed = (body: unknown, caller: string) => {
     const registration = parseRegistration(body);
-    if (!allowHost(registration.hostname)) {
+    // A worker that passed the caller check may always name itself by its own address: a
+    // scaled replica advertises its container's address, which no setting can list ahead.
+    if (!allowHost(registration.hostname) && !sameHost(registration.hostname, caller)) {
       throw new HttpError(403, 'forbidden_host', 'this host is not allowed to register as a server');
     }
     return registration;
@@ -43,7 +46,7 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
   router
     .route('/server_up')
     .post(...auth, json, (req, res) => {
-      const { address, name, capacity } = parseAllowed(req.body);
+      const { address, name, capacity } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
       res.json({ server: describeServer(registry.register(address, name, capacity)) });
     })
     .all(methodNotAllowed(['POST']));
@@ -51,7 +54,7 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
   router
     .route('/server_down')
     .post(...auth, json, (req, res) => {
-      const { address } = parseAllowed(req.body);
+      const { address } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
       res.json({ server: describeServer(registry.drain(address)) });
     })
     .all(methodNotAllowed(['POST']));
@@ -71,4 +74,10 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
     .all(methodNotAllowed(['GET']));
 
   return router;
+}
+
+/** Whether a registration's host is the IP address the request came from. */
+function sameHost(hostname: string, remote: string): boolean {
+  const caller = remote.startsWith('::ffff:') && isIP(remote.slice(7)) === 4 ? remote.slice(7) : remote;
+  return isIP(hostname) !== 0 && hostname.toLowerCase() === caller.toLowerCase();
 }
