@@ -31,8 +31,9 @@ export function netnsUnavailable(): string | undefined {
   }
 }
 
-export function createTestHost(): TestHost {
-  const id = `${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
+/** `slot`: tells apart the hosts one test file makes (0 to 99). */
+export function createTestHost(slot = Math.floor(Math.random() * 100)): TestHost {
+  const id = `${process.pid % 10000}${String(slot).padStart(2, '0')}`;
   const namespace = `dc${id}`;
   const [outer, inner] = [`dco${id}`, `dci${id}`];
   const subnet = 1 + (Number(id) % 250);

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:scale`: the balancer with 2, 100 and 1,000 registered workers (stand-ins, many
+ * per process: bench/stand-in-workers.ts), light `/is_prime/524287` under wrk. For each count,
+ * a fresh balancer as shipped (LOG_LEVEL=info, least outstanding); rounds take the counts in
+ * turn, and each round's figures are compared with its own 2-worker run:
+ *   - the balancer's CPU per request and its resident memory after the run (ratios to 2 workers);
+ *   - each worker's share of the requests against an even split (the fewest and the most any
+ *     one worker got, as fractions of total / count).
+ * Figures go to docs/bench/scale-latest.json; BENCHMARKS.md ("At scale") has the method.
+ *
+ *   npm run bench:scale
+ *   npm run bench:scale -- --rounds 1 --seconds 5
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ManagedProcess, projectRoot } from '../scripts/lib/managed-process.js';
+import { median, inTurn } from './rounds.js';
+import { cpuSeconds, ensureProgram, wrk } from './tools.js';
+
+const { values } = parseArgs({
+  options: {
+    counts: { type: 'string', default: '2,100,1000' },
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '16' },
+    port: { type: 'string', default: '9300' },
+  },
+});
+const counts = values.counts.split(',').map(Number);
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const port = Number(values.port);
+ensureProgram('wrk', 'wrk');
+
+/** Two processes of stand-ins, as many servers as the largest count. */
+async function startStandIns(total: number): Promise<{ ports: number[]; children: ChildProcess[] }> {
+  const halves = [Math.ceil(total / 2), Math.floor(total / 2)].filter((n) => n > 0);
+  const children: ChildProcess[] = [];
+  const lists = await Promise.all(
+    halves.map((n, i) => {
+      const child = spawn(process.execPath, [join(projectRoot, 'dist/bench/stand-in-workers.js'), String(n), String(i * halves[0]!)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      return new Promise<number[]>((resolve) => createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { ports: number[] }).ports)));
+    }),
+  );
+  return { ports: lists.flat(), children };
+}
+
+const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
+async function servedCounts(url: string): Promise<Map<string, number>> {
+  const { servers } = (await (await fetch(`${url}/servers`)).json()) as { servers: Array<{ name: string; served: number }> };
+  return new Map(servers.map((s) => [s.name, s.served]));
+}
+
+interface Run {
+  count: number;
+  rps: number;
+  cpuUsPerRequest: number;
+  residentMb: number;
+  errors: number;
+  /** The fewest and most requests one worker got, over an even split's number. */
+  shareMin: number;
+  shareMax: number;
+}
+
+async function measure(count: number, ports: readonly number[], logDir: string): Promise<Run> {
+  const balancer = new ManagedProcess({
+    name: `balancer-${count}`,
+    program: 'balancer',
+    logFile: join(logDir, `balancer-${count}.log`),
+    direct: true,
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MAX_SERVERS: '2000', DATA_DIR: mkdtempSync(join(tmpdir(), 'distcalc-scale-')) },
+  });
+  await balancer.start();
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; i < count; i++) {
+      const res = await fetch(`${url}/server_up`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ address: `http://127.0.0.1:${ports[i]}`, name: `s${i}` }),
+      });
+      if (res.status !== 200) throw new Error(`registering s${i}: ${res.status} ${await res.text()}`);
+    }
+    const target = `${url}/is_prime/524287`;
+    await wrk(target, connections, 2); // warm-up: connections to the workers, JIT
+    const before = await servedCounts(url);
+    const cpuBefore = cpuSeconds(balancer.pid!);
+    const result = await wrk(target, connections, seconds);
+    const cpu = cpuSeconds(balancer.pid!) - cpuBefore;
+    const after = await servedCounts(url);
+    const served = [...after].map(([name, n]) => n - (before.get(name) ?? 0));
+    const total = served.reduce((a, b) => a + b, 0);
+    const even = total / count;
+    return {
+      count,
+      rps: result.rps,
+      cpuUsPerRequest: (cpu * 1e6) / result.requests,
+      residentMb: residentMb(balancer.pid!),
+      errors: result.errors,
+      shareMin: Math.min(...served) / even,
+      shareMax: Math.max(...served) / even,
+    };
+  } finally {
+    await balancer.stop('SIGTERM');
+    await balancer.close();
+  }
+}
+
+const logDir = join(projectRoot, 'logs', 'bench-scale');
+mkdirSync(logDir, { recursive: true });
+const standIns = await startStandIns(Math.max(...counts));
+const runs: Run[] = [];
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const count of inTurn(counts, round)) {
+      const run = await measure(count, standIns.ports, logDir);
+      runs.push(run);
+      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
+    }
+  }
+} finally {
+  for (const child of standIns.children) child.kill('SIGTERM');
+}
+
+/** Each count against the 2-worker run of the same round, as medians over rounds. */
+const base = counts[0]!;
+const summary = counts.map((count) => {
+  const mine = runs.filter((r) => r.count === count);
+  const ratio = (field: 'cpuUsPerRequest' | 'residentMb') =>
+    median(mine.map((r, i) => r[field] / runs.filter((b) => b.count === base)[i]![field]));
+  return {
+    count,
+    rps: median(mine.map((r) => r.rps)),
+    cpuUsPerRequest: median(mine.map((r) => r.cpuUsPerRequest)),
+    cpuRatio: ratio('cpuUsPerRequest'),
+    residentMb: median(mine.map((r) => r.residentMb)),
+    memoryRatio: ratio('residentMb'),
+    shareMin: Math.min(...mine.map((r) => r.shareMin)),
+    shareMax: Math.max(...mine.map((r) => r.shareMax)),
+    errors: mine.reduce((n, r) => n + r.errors, 0),
+  };
+});
+console.log('\nworkers | req/s | CPU/req | vs 2 | memory | vs 2 | share of an even split (min-max)');
+for (const s of summary) {
+  console.log(`${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)}`);
+}
+const out = join(projectRoot, 'docs', 'bench', 'scale-latest.json');
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model }, settings: { rounds, seconds, connections }, summary, runs }, null, 2)}\n`);
+console.log(`\nwritten: ${out}`);
