@@ -9,7 +9,7 @@ describe('configuration', () => {
   });
 
   it('when nothing is set, then the worker listens on 5000 and finds the balancer on 9000', () => {
-    expect(loadWorkerConfig({})).toMatchObject({ port: 5000, balancerUrl: 'http://127.0.0.1:9000', advertisedUrl: undefined });
+    expect(loadWorkerConfig({})).toMatchObject({ port: 5000, balancerUrls: ['http://127.0.0.1:9000'], advertisedUrl: undefined });
   });
 
   it('when values are set, then they are read and normalised', () => {
