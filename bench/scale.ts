@@ -3,7 +3,10 @@
  * per process: bench/stand-in-workers.ts), light `/is_prime/524287` under wrk. For each count,
  * a fresh balancer as shipped (LOG_LEVEL=info, least outstanding); rounds take the counts in
  * turn, and each round's figures are compared with its own 2-worker run:
- *   - the balancer's CPU per request and its resident memory after the run (ratios to 2 workers);
+ *   - the balancer's CPU per request (ratio to 2 workers);
+ *   - its memory: the JavaScript heap still in use after a full garbage collection, once the
+ *     workers are registered and again after the run (what the workers cost; resident memory
+ *     is reported too, but it mostly shows how far V8 let garbage pile up before collecting);
  *   - each worker's share of the requests against an even split (the fewest and the most any
  *     one worker got, as fractions of total / count).
  * Figures go to docs/bench/scale-latest.json; BENCHMARKS.md ("At scale") has the method.
@@ -12,7 +15,7 @@
  *   npm run bench:scale -- --rounds 1 --seconds 5
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,6 +54,21 @@ async function startStandIns(total: number): Promise<{ ports: number[]; children
   return { ports: lists.flat(), children };
 }
 
+/**
+ * Loaded into the bench's balancers only (NODE_OPTIONS): on SIGUSR2, a full garbage collection,
+ * then the heap still in use, written to HEAP_FILE. The shipped balancer has no such hook.
+ */
+const HEAP_PROBE =
+  "--expose-gc --import=data:text/javascript,import{writeFileSync}from'node:fs';process.on('SIGUSR2',()=>{globalThis.gc();writeFileSync(process.env.HEAP_FILE,String(process.memoryUsage().heapUsed))})";
+
+async function heapAfterGcMb(pid: number, file: string): Promise<number> {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return Number(readFileSync(file, 'utf8')) / 2 ** 20;
+}
+
 const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 async function servedCounts(url: string): Promise<Map<string, number>> {
@@ -63,6 +81,9 @@ interface Run {
   rps: number;
   cpuUsPerRequest: number;
   residentMb: number;
+  /** Heap in use after a full collection: with the workers registered, and after the run. */
+  heapRegisteredMb: number;
+  heapAfterMb: number;
   errors: number;
   /** The fewest and most requests one worker got, over an even split's number. */
   shareMin: number;
@@ -70,12 +91,13 @@ interface Run {
 }
 
 async function measure(count: number, ports: readonly number[], logDir: string): Promise<Run> {
+  const heapFile = join(tmpdir(), `distcalc-scale-heap-${process.pid}`);
   const balancer = new ManagedProcess({
     name: `balancer-${count}`,
     program: 'balancer',
     logFile: join(logDir, `balancer-${count}.log`),
     direct: true,
-    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MAX_SERVERS: '2000', DATA_DIR: mkdtempSync(join(tmpdir(), 'distcalc-scale-')) },
+    env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MAX_SERVERS: '2000', DATA_DIR: mkdtempSync(join(tmpdir(), 'distcalc-scale-')), NODE_OPTIONS: HEAP_PROBE, HEAP_FILE: heapFile },
   });
   await balancer.start();
   const url = `http://127.0.0.1:${port}`;
@@ -88,6 +110,7 @@ async function measure(count: number, ports: readonly number[], logDir: string):
       });
       if (res.status !== 200) throw new Error(`registering s${i}: ${res.status} ${await res.text()}`);
     }
+    const heapRegisteredMb = await heapAfterGcMb(balancer.pid!, heapFile);
     const target = `${url}/is_prime/524287`;
     await wrk(target, connections, 2); // warm-up: connections to the workers, JIT
     const before = await servedCounts(url);
@@ -103,6 +126,8 @@ async function measure(count: number, ports: readonly number[], logDir: string):
       rps: result.rps,
       cpuUsPerRequest: (cpu * 1e6) / result.requests,
       residentMb: residentMb(balancer.pid!),
+      heapRegisteredMb,
+      heapAfterMb: await heapAfterGcMb(balancer.pid!, heapFile),
       errors: result.errors,
       shareMin: Math.min(...served) / even,
       shareMax: Math.max(...served) / even,
@@ -122,7 +147,7 @@ try {
     for (const count of inTurn(counts, round)) {
       const run = await measure(count, standIns.ports, logDir);
       runs.push(run);
-      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
+      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
     }
   }
 } finally {
@@ -133,7 +158,7 @@ try {
 const base = counts[0]!;
 const summary = counts.map((count) => {
   const mine = runs.filter((r) => r.count === count);
-  const ratio = (field: 'cpuUsPerRequest' | 'residentMb') =>
+  const ratio = (field: 'cpuUsPerRequest' | 'residentMb' | 'heapAfterMb') =>
     median(mine.map((r, i) => r[field] / runs.filter((b) => b.count === base)[i]![field]));
   return {
     count,
@@ -142,14 +167,19 @@ const summary = counts.map((count) => {
     cpuRatio: ratio('cpuUsPerRequest'),
     residentMb: median(mine.map((r) => r.residentMb)),
     memoryRatio: ratio('residentMb'),
+    heapRegisteredMb: median(mine.map((r) => r.heapRegisteredMb)),
+    heapAfterMb: median(mine.map((r) => r.heapAfterMb)),
+    heapRatio: ratio('heapAfterMb'),
     shareMin: Math.min(...mine.map((r) => r.shareMin)),
     shareMax: Math.max(...mine.map((r) => r.shareMax)),
     errors: mine.reduce((n, r) => n + r.errors, 0),
   };
 });
-console.log('\nworkers | req/s | CPU/req | vs 2 | memory | vs 2 | share of an even split (min-max)');
+console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run | vs 2 | resident | vs 2 | share of an even split (min-max)');
 for (const s of summary) {
-  console.log(`${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)}`);
+  console.log(
+    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)}`,
+  );
 }
 const out = join(projectRoot, 'docs', 'bench', 'scale-latest.json');
 writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model }, settings: { rounds, seconds, connections }, summary, runs }, null, 2)}\n`);
