@@ -9,8 +9,11 @@
  * BALANCER_PORT moves the first balancer (the others follow it); WORKER_PORTS (comma-separated)
  * sets the workers' ports.
  */
+import './lib/require-node.js';
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createLocalStack } from './lib/local-stack.js';
+import { createTerminalLog } from './lib/terminal-log.js';
 
 function fail(message: string): never {
   console.error(`local-stack: ${message}`);
@@ -46,9 +49,31 @@ function ports(): { balancerPorts: number[]; workerPorts: number[] } {
   return { balancerPorts, workerPorts };
 }
 
+/** One line a port is taken, naming the variable that moves it; undefined when all are free. */
+async function portTaken(ports: { balancerPorts: number[]; workerPorts: number[] }): Promise<string | undefined> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const probe = createServer().once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+  for (const [variable, list] of [['BALANCER_PORT', ports.balancerPorts], ['WORKER_PORTS', ports.workerPorts]] as const) {
+    for (const port of list) {
+      if (!(await free(port))) return `port ${port} is already in use (another npm start?); stop what holds it (ss -ltnp 'sport = :${port}') or set ${variable}`;
+    }
+  }
+  return undefined;
+}
+
+// People read the terminal: readable lines there; the log files keep pino's JSON.
+const print = createTerminalLog({ tty: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) });
+
+const chosen = ports();
+const taken = await portTaken(chosen);
+if (taken) fail(taken);
+
 const stack = createLocalStack({
-  ...ports(),
-  onLine: (_name, line) => process.stdout.write(`${line}\n`),
+  ...chosen,
+  onLine: (_name, line) => print(line),
   // A process dying on its own is worth saying, not hiding.
   onExit: (name, code, signal) => {
     if (!stopping) console.error(`local-stack: ${name} exited (${signal ?? `code ${code}`})`);

@@ -42,7 +42,8 @@ Options:
   --number N                  number to test; repeat for a mix (default 524287, as the seed)
   --timeout-ms N              client timeout per request (default 60000, as the seed's balancer)
   --min-phase-seconds S       users keep sending past their quota until the phase has lasted S
-                              seconds (default 0: the quota only, as the seed)
+                              seconds (default 10: long enough to see server2 leave in phase 2
+                              and serve again in phase 3; 0: the quota only, as the seed)
   --stop graceful|kill        how server2 is stopped: SIGTERM / docker stop, or SIGKILL / docker kill
                               (default graceful)
   --stop-at F                 stop server2 when this fraction of phase 2 is done (default 0.25): of its
@@ -58,6 +59,8 @@ Options:
 `;
 
 export class UsageError extends Error {}
+
+export const DEFAULT_MIN_PHASE_SECONDS = 10;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
@@ -113,7 +116,8 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
   } catch {
     throw new UsageError(`--balancer must be a URL, got "${balancerUrl}"`);
   }
-  const minPhaseSeconds = Number(values['min-phase-seconds'] ?? 0);
+  // 50 users x 10 requests take a second or two: too short for server2 to leave and come back.
+  const minPhaseSeconds = Number(values['min-phase-seconds'] ?? DEFAULT_MIN_PHASE_SECONDS);
   if (!Number.isFinite(minPhaseSeconds) || minPhaseSeconds < 0) throw new UsageError('--min-phase-seconds must be 0 or more');
   return {
     target,

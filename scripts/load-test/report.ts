@@ -93,10 +93,14 @@ ${p.charts.servers}</section>`,
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>distcalc load test ${escapeHtml(run.startedAt)}</title>
 <style>body{font-family:sans-serif;max-width:820px;margin:2em auto;color:#222}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}svg{display:block;margin:1em 0}</style></head>
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}.settings th,.settings td{text-align:left}svg{display:block;margin:1em 0}</style></head>
 <body><h1>distcalc phase load test</h1>
 <p>${escapeHtml(run.startedAt)}: ${escapeHtml(run.target)}. ${escapeHtml(run.machine)}.</p>
-<p>Settings: <code>${escapeHtml(JSON.stringify(run.settings))}</code></p>
+<h2>Settings</h2>
+<table class="settings">${Object.entries(run.settings)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(Array.isArray(value) ? value.join(', ') : String(value))}</td></tr>`)
+    .join('')}</table>
 <p>Failed requests in all phases: <strong>${run.totalFailed}</strong></p>
 ${table}
 ${phases}

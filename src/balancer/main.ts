@@ -1,9 +1,9 @@
 import 'dotenv/config';
-import type { AddressInfo } from 'node:net';
 import { installCrashHandler } from '../shared/crash.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createHttpServer } from '../shared/http-server.js';
+import { listenOrExit } from '../shared/listen.js';
 import { createLogger, logListening } from '../shared/logger.js';
 import { buildBalancer } from './build.js';
 import { loadBalancerConfig } from './config.js';
@@ -14,8 +14,9 @@ installCrashHandler({ logger, flush: closeLog });
 const { listener, healthChecker, upstream, jobs } = await buildBalancer(config, logger);
 const http = createHttpServer(listener);
 
-http.server.listen(config.port, config.host, () => {
-  const { port } = http.server.address() as AddressInfo;
+const exit = (code: number): void => void closeLog().finally(() => process.exit(code));
+
+listenOrExit(http.server, { port: config.port, host: config.host, logger, exit }, (port) => {
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });
   if (config.registrationToken === undefined && config.allowedServerHosts.length === 0) {
     logger.warn('registration is open: every host that reaches this port can add or drain workers; set REGISTRATION_TOKEN or ALLOWED_SERVER_HOSTS');
@@ -26,7 +27,7 @@ http.server.listen(config.port, config.host, () => {
 
 installShutdown({
   logger,
-  exit: (code) => void closeLog().finally(() => process.exit(code)),
+  exit,
   timeoutMs: config.shutdownTimeoutMs,
   close: async () => {
     healthChecker.stop();

@@ -1,7 +1,7 @@
 import 'dotenv/config';
-import type { AddressInfo } from 'node:net';
 import { installCrashHandler } from '../shared/crash.js';
 import { createHttpServer } from '../shared/http-server.js';
+import { listenOrExit } from '../shared/listen.js';
 import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createLogger, logListening } from '../shared/logger.js';
@@ -37,10 +37,12 @@ const http = createHttpServer(app);
 
 let announcer: Announcer | undefined;
 
+const exit = (code: number): void => void closeLog().finally(() => process.exit(code));
+
 // Installed before listening, so that a SIGTERM during start-up also ends cleanly (exit 0).
 installShutdown({
   logger,
-  exit: (code) => void closeLog().finally(() => process.exit(code)),
+  exit,
   timeoutMs: config.shutdownTimeoutMs,
   close: async () => {
     // Order matters: answer 503 and leave the rotation first, so the balancer sends new
@@ -54,8 +56,7 @@ installShutdown({
   },
 });
 
-http.server.listen(config.port, config.host, () => {
-  const { port } = http.server.address() as AddressInfo;
+listenOrExit(http.server, { port: config.port, host: config.host, logger, exit }, (port) => {
   const advertisedUrl = advertisedUrlFor(config.advertisedUrl, port);
   logListening(logger, { port, host: config.host, advertisedUrl, balancers: config.balancerUrls });
   if (state.isDraining) return;

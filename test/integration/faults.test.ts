@@ -44,8 +44,9 @@ describe('faults with real processes', () => {
 
   it('when a worker gets SIGTERM with calculations in flight, then each finishes, none is lost, and it exits 0', async () => {
     // The calculations run at idle priority: while other test files keep both cores busy they
-    // wait for the CPU, for seconds. Give them time to finish rather than time out the drain.
-    stack = await startProcessStack(2, { SHUTDOWN_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000' });
+    // wait for the CPU, for seconds. Give them time to finish rather than time out the drain,
+    // and the two that wait in the balancer's queue for a calculator time to get one.
+    stack = await startProcessStack(2, { SHUTDOWN_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000', QUEUE_TIMEOUT_MS: '60000' });
     const { balancerUrl, workers } = stack;
     const server1 = workers[0]!;
     const requests = Array.from({ length: 6 }, () => fetch(`${balancerUrl}/is_prime/${HEAVY}`).then(async (r) => ({ status: r.status, body: (await r.json()) as { is_prime?: boolean } })));

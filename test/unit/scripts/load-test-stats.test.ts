@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { latencyChart, serversChart } from '../../../scripts/load-test/charts.js';
 import { HELP, UsageError, parseOptions } from '../../../scripts/load-test/options.js';
+import { htmlReport } from '../../../scripts/load-test/report.js';
 import { textTable, type PhaseReport } from '../../../scripts/load-test/report.js';
 import { percentile, perServerOverTime, summarize } from '../../../scripts/load-test/stats.js';
 import type { RequestRecord } from '../../../scripts/load-test/types.js';
@@ -83,6 +84,27 @@ describe('load-test options', () => {
       copyLogs: false,
       balancerUrl: 'http://127.0.0.1:9000',
     });
+  });
+
+  it('when no flags are given, then each phase lasts at least 10 s, long enough to see server2 leave and come back', () => {
+    expect(parseOptions([], {}).minPhaseSeconds).toBe(10);
+    expect(parseOptions(['--min-phase-seconds', '0'], {}).minPhaseSeconds).toBe(0);
+  });
+
+  it('when the HTML report is written, then its settings are a table of names and values, not a line of JSON', () => {
+    const html = htmlReport({
+      startedAt: '2026-12-02T12:00:00Z',
+      target: 'local processes',
+      machine: '2 cores',
+      settings: { users: 50, numbers: ['524287', '7'], outDir: undefined },
+      phases: [],
+      totalFailed: 0,
+      logs: [],
+    });
+    expect(html).toContain('<tr><th>users</th><td>50</td></tr>');
+    expect(html).toContain('<tr><th>numbers</th><td>524287, 7</td></tr>');
+    expect(html).not.toContain('outDir');
+    expect(html).not.toContain('{&#34;');
   });
 
   it('when flags and COPY_LOGS are given, then they are read', () => {
