@@ -144,7 +144,8 @@ async function main(): Promise<number> {
     const reports: PhaseReport[] = [];
     for (const plan of plans) {
       console.log(`\nPhase ${plan.phase} - ${plan.title}`);
-      console.log(`Creating ${options.users} users. Each will do ${options.requests} requests`);
+      const lasting = options.minPhaseSeconds > 0 ? `, and more until the phase has lasted ${options.minPhaseSeconds} s` : '';
+      console.log(`Creating ${options.users} users. Each will do ${options.requests} requests${lasting}`);
       const events: PhaseEvent[] = [];
       let action: Promise<void> | undefined;
       const show = progress(plan.phase, perPhase);
