@@ -76,19 +76,21 @@ describe.skipIf(unavailable !== undefined)('workers on several hosts', () => {
     const submitted = await fetch(`${balancerUrl}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'count_primes', from: '0', to: '1000000000' }),
+      body: JSON.stringify({ kind: 'count_primes', from: '0', to: '100000000' }),
     });
     const { job } = (await submitted.json()) as { job: { id: string } };
     type View = { status: string; progress: { fraction: number }; result: { primes: string; twin_primes: string } | null; servers: Record<string, number> };
     const view = async (wait = 0) => (await getJson<{ job: View }>(`${balancerUrl}/jobs/${job.id}?wait=${wait}`)).job;
-    expect(await eventually(async () => (await view()).progress.fraction >= 0.3, 30_000, 20)).toBe(true);
+    // Counts run at the lowest CPU priority: when other test files keep both cores busy, slowly.
+    expect(await eventually(async () => (await view()).progress.fraction >= 0.3, 60_000, 20)).toBe(true);
     hosts[2]!.cut(); // server3's host is gone, for good
-    const done = await view(60);
+    let done = await view(60);
+    if (done.status === 'running') done = await view(60);
     expect(done.status).toBe('done');
-    // π(10^9) and the twin prime pairs below 10^9.
-    expect(done.result).toMatchObject({ primes: '50847534', twin_primes: '3424506' });
+    // π(10^8) and the twin prime pairs below 10^8.
+    expect(done.result).toMatchObject({ primes: '5761455', twin_primes: '440312' });
     expect(Object.keys(done.servers).sort()).toEqual(['server1', 'server2', 'server3']);
     // Its link is still down: the balancer takes it out, if the job's end has not seen to it yet.
     expect(await eventually(async () => (await statusOf('server3')) === 'inactive', 5_000)).toBe(true);
-  }, 90_000);
+  }, 150_000);
 });

@@ -93,7 +93,7 @@ describe('phase load test, short version', () => {
     const balancer = await startBalancer();
     servers.push(balancer, worker);
     balancer.register({ url: worker.url, name: 'broken' });
-    const { code, output } = await runLoadTest(['--target', 'url', '--balancer', balancer.url, '--users', '2', '--requests', '2', '--out', out]);
+    const { code, output } = await runLoadTest(['--target', 'url', '--balancer', balancer.url, '--users', '2', '--requests', '2', '--min-phase-seconds', '0', '--out', out]);
     expect(code, output).toBe(1);
     expect(output).toMatch(/requests failed/);
   }, 30_000);
