@@ -1,17 +1,10 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countWorker, naiveCount, type CountWorker } from '../support/count-worker.js';
-import { startBalancer, type Running, type TestBalancer } from '../support/in-process.js';
+import { closeAfterEach, startBalancer, type TestBalancer } from '../support/in-process.js';
 import { sleep } from '../support/processes.js';
 
-const cleanup: Running[] = [];
-afterEach(async () => {
-  for (const r of cleanup.splice(0).reverse()) await r.close();
-});
-function track<T extends Running>(running: T): T {
-  cleanup.push(running);
-  return running;
-}
+const track = closeAfterEach();
 
 /** A balancer with `names` stand-in workers, each running `capacity` tasks at once. */
 async function stack(names: string[], { capacity = 1, delayMs = 0, ...config }: { capacity?: number; delayMs?: number } & Parameters<typeof startBalancer>[0] = {}) {

@@ -1,17 +1,10 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeWorker, type Misbehaviour } from '../support/fake-worker.js';
-import { startBalancer, startWorker, type Running } from '../support/in-process.js';
+import { closeAfterEach, startBalancer, startWorker } from '../support/in-process.js';
 import { runLoad, sleep } from '../support/processes.js';
 
-const cleanup: Running[] = [];
-afterEach(async () => {
-  for (const r of cleanup.splice(0).reverse()) await r.close();
-});
-function track<T extends Running>(running: T): T {
-  cleanup.push(running);
-  return running;
-}
+const track = closeAfterEach();
 
 describe('misbehaving workers while requests flow', () => {
   it.each<[Misbehaviour, string]>([

@@ -1,16 +1,9 @@
 import { connect } from 'node:net';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBalancer, type Running } from '../support/in-process.js';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach, startBalancer } from '../support/in-process.js';
 
-const cleanup: Running[] = [];
-afterEach(async () => {
-  for (const r of cleanup.splice(0).reverse()) await r.close();
-});
-function track<T extends Running>(running: T): T {
-  cleanup.push(running);
-  return running;
-}
+const track = closeAfterEach();
 
 describe('hostile input and security', () => {
   it('when ALLOWED_SERVER_HOSTS is set, then another host cannot register (403) and a listed one can', async () => {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,5 +90,20 @@ export async function startBalancer(
       await running.close();
       await upstream.close();
     },
+  };
+}
+
+/**
+ * For a test file: returns `track`, which keeps what a test starts and closes it after the
+ * test, newest first. Call it once, at the top of the file.
+ */
+export function closeAfterEach(): <T extends Running>(running: T) => T {
+  const started: Running[] = [];
+  afterEach(async () => {
+    for (const running of started.splice(0).reverse()) await running.close();
+  });
+  return (running) => {
+    started.push(running);
+    return running;
   };
 }
