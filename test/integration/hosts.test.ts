@@ -81,8 +81,13 @@ describe.skipIf(unavailable !== undefined)('workers on several hosts', () => {
     const { job } = (await submitted.json()) as { job: { id: string } };
     type View = { status: string; progress: { fraction: number }; result: { primes: string; twin_primes: string } | null; servers: Record<string, number> };
     const view = async (wait = 0) => (await getJson<{ job: View }>(`${balancerUrl}/jobs/${job.id}?wait=${wait}`)).job;
-    // Counts run at the lowest CPU priority: when other test files keep both cores busy, slowly.
-    expect(await eventually(async () => (await view()).progress.fraction >= 0.3, 60_000, 20)).toBe(true);
+    // Every host has counted a task, and the job is under way. Counts run at the lowest CPU
+    // priority: when other test files keep both cores busy, slowly.
+    const underWayEverywhere = async () => {
+      const now = await view();
+      return now.progress.fraction >= 0.3 && Object.keys(now.servers).length === 3;
+    };
+    expect(await eventually(underWayEverywhere, 60_000, 20)).toBe(true);
     hosts[2]!.cut(); // server3's host is gone, for good
     let done = await view(60);
     if (done.status === 'running') done = await view(60);
