@@ -76,24 +76,24 @@ describe.skipIf(unavailable !== undefined)('workers on several hosts', () => {
     const submitted = await fetch(`${balancerUrl}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'count_primes', from: '0', to: '100000000' }),
+      body: JSON.stringify({ kind: 'count_primes', from: '0', to: '1000000000' }),
     });
     const { job } = (await submitted.json()) as { job: { id: string } };
     type View = { status: string; progress: { fraction: number }; result: { primes: string; twin_primes: string } | null; servers: Record<string, number> };
     const view = async (wait = 0) => (await getJson<{ job: View }>(`${balancerUrl}/jobs/${job.id}?wait=${wait}`)).job;
-    // Every host has counted a task, and the job is under way. Counts run at the lowest CPU
-    // priority: when other test files keep both cores busy, slowly.
-    const underWayEverywhere = async () => {
+    // The job is under way and server3's host has counted a part of it. Counts run at the
+    // lowest CPU priority: when other test files keep both cores busy, slowly.
+    const server3Counted = async () => {
       const now = await view();
-      return now.progress.fraction >= 0.3 && Object.keys(now.servers).length === 3;
+      return now.status === 'running' && (now.servers.server3 ?? 0) >= 1 && now.progress.fraction < 0.8;
     };
-    expect(await eventually(underWayEverywhere, 60_000, 20)).toBe(true);
+    expect(await eventually(server3Counted, 60_000, 20)).toBe(true);
     hosts[2]!.cut(); // server3's host is gone, for good
     let done = await view(60);
     if (done.status === 'running') done = await view(60);
     expect(done.status).toBe('done');
-    // π(10^8) and the twin prime pairs below 10^8.
-    expect(done.result).toMatchObject({ primes: '5761455', twin_primes: '440312' });
+    // π(10^9) and the twin prime pairs below 10^9.
+    expect(done.result).toMatchObject({ primes: '50847534', twin_primes: '3424506' });
     expect(Object.keys(done.servers).sort()).toEqual(['server1', 'server2', 'server3']);
     // Its link is still down: the balancer takes it out, if the job's end has not seen to it yet.
     expect(await eventually(async () => (await statusOf('server3')) === 'inactive', 5_000)).toBe(true);
