@@ -7,7 +7,8 @@ import { createListener } from './http/listener.js';
 import { JobManager } from './jobs/job-manager.js';
 import { createJobMetrics } from './jobs/job-metrics.js';
 import { openJournal } from './jobs/journal.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, type BalancerMetrics } from './http/metrics.js';
+import { StatusHistory } from './http/status-history.js';
 import { AdmissionQueue } from './routing/admission.js';
 import { createHedging } from './routing/hedging.js';
 import { createWorkerJudge } from './routing/judge.js';
@@ -36,13 +37,16 @@ export interface Balancer {
  * nothing: main.ts (and the tests) listen, start the health checker and resume the jobs.
  */
 export async function buildBalancer(config: BalancerConfig, logger: Logger, { processMetrics = true } = {}): Promise<Balancer> {
+  const history = new StatusHistory();
   const registry: Registry = new Registry({
     maxServers: config.maxServers,
     maxInFlightPerServer: config.maxInFlightPerServer,
     failureThreshold: config.failureThreshold,
     recoveryThreshold: config.recoveryThreshold,
-    onTransition: ({ server, from, to, reason }) => {
+    onTransition: (transition) => {
+      const { server, from, to, reason } = transition;
       logger.info({ server: server.name, address: server.address, from, to, reason }, `server ${server.name} is ${to}`);
+      history.transition(transition);
       // Waiting requests may now have a worker, or none left to wait for.
       admission.workersChanged();
     },
@@ -58,6 +62,14 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
   });
   const upstream = createUpstreamClient({ probeTimeoutMs: config.healthCheckTimeoutMs });
   const metrics = createMetrics(registry, { defaults: processMetrics, queueDepth: () => admission.depth });
+  // The status page's charts count what the metrics count: every answer a worker gave.
+  const routeMetrics: BalancerMetrics = {
+    ...metrics,
+    request(server, outcome, seconds) {
+      metrics.request(server, outcome, seconds);
+      if (outcome === 'ok' || outcome === 'client_error') history.answered(server, seconds * 1000);
+    },
+  };
   const healthChecker = createHealthChecker({
     registry,
     probe: (address) => upstream.probe(address),
@@ -94,7 +106,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     registry,
     admission,
     upstream,
-    metrics,
+    metrics: routeMetrics,
     logger,
     judgeWorker,
     hedging: createHedging(config.hedgeAfterMs, config.hedgeBudgetPercent),
@@ -110,6 +122,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     admission,
     jobs,
     metrics,
+    history,
     logger,
     httpLogger,
     registrationToken: config.registrationToken,

@@ -80,6 +80,36 @@ describe.skipIf(missing !== undefined)('status page in a browser', () => {
     }
   });
 
+  it('when a worker is killed while the page is open, then its status changes, the timeline says why, and the charts show each server', async () => {
+    const server3 = await startWorker('server3');
+    balancer.register(server3);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1500 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${balancer.url}/`);
+    await page.waitForSelector('tr[data-server="server3"]');
+    // Two seconds of traffic, so that each chart has finished seconds to draw.
+    const until = Date.now() + 2_200;
+    while (Date.now() < until) await request(balancer.url).get('/is_prime/524287').expect(200);
+    await server3.close();
+    // The next requests find it gone: refused, taken out at once, and answered by another.
+    for (let i = 0; i < 6; i++) await request(balancer.url).get('/is_prime/97').expect(200);
+    await expect.poll(() => page.locator('tr[data-server="server3"] td').nth(2).textContent(), { timeout: 5_000 }).toBe('inactive');
+    const event = page.locator('tr[data-event="server3:inactive"]').first();
+    await event.waitFor({ timeout: 5_000 });
+    const cells = await event.locator('td').allTextContents();
+    expect(cells.slice(1, 3)).toEqual(['server3', 'active → inactive']);
+    expect(cells[3]).toMatch(/ECONNREFUSED|refused/i);
+    expect(await page.locator('tr[data-event="server3:active"]').count()).toBeGreaterThanOrEqual(1);
+    for (const name of ['server1', 'server3']) {
+      await expect.poll(() => page.locator(`[data-chart="${name}"] polyline[data-line="req/s"]`).count(), { timeout: 5_000 }).toBe(1);
+      expect(await page.locator(`[data-chart="${name}"] polyline[data-line="p99"]`).count()).toBe(1);
+    }
+    await page.screenshot({ path: 'logs/status-page.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('when served, then the page allows only its own script and style', async () => {
     const res = await request(balancer.url).get('/').expect(200).expect('content-type', /text\/html/);
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");

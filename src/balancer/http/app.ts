@@ -10,6 +10,7 @@ import type { Registry } from '../workers/registry.js';
 import { controlRoutes, type ControlDeps } from './control-routes.js';
 import { jobRoutes } from './job-routes.js';
 import type { BalancerMetrics } from './metrics.js';
+import type { StatusHistory } from './status-history.js';
 import { statusPage } from './status-page.js';
 
 export interface AppDeps extends ControlDeps {
@@ -17,6 +18,8 @@ export interface AppDeps extends ControlDeps {
   admission: AdmissionQueue;
   jobs: JobManager;
   metrics: BalancerMetrics;
+  /** Each server's recent answers and state changes, for the status page. */
+  history: StatusHistory;
   logger: Logger;
   /** One log line per request (shared/http-logger.ts), shared with the `/is_prime` route. */
   httpLogger: HttpLogger;
@@ -41,7 +44,7 @@ export function createApp(deps: AppDeps): Express {
     .route('/metrics')
     .get(metricsHandler(metrics.registry))
     .all(methodNotAllowed(['GET']));
-  app.use(statusPage(registry, deps.admission));
+  app.use(statusPage(registry, deps.admission, deps.history));
 
   app.use(notFound);
   app.use(errorHandler(logger));

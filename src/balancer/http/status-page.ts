@@ -2,6 +2,8 @@ import type { RequestHandler, Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import express from 'express';
 import type { AdmissionQueue } from '../routing/admission.js';
+import { CHARTS_JS } from './status-charts.js';
+import type { StatusHistory } from './status-history.js';
 import { describeServer, type Registry } from '../workers/registry.js';
 
 /**
@@ -24,6 +26,13 @@ const HTML = `<!doctype html>
 <thead><tr><th>server</th><th>address</th><th>status</th><th>in flight</th><th>served</th><th>failures</th><th>recent latency</th><th>last error</th><th>last seen</th></tr></thead>
 <tbody id="servers"></tbody>
 </table>
+<h2>Answers per second and latency, last 5 minutes</h2>
+<div id="charts"></div>
+<h2>Timeline</h2>
+<table>
+<thead><tr><th>time</th><th>server</th><th>change</th><th>reason</th></tr></thead>
+<tbody id="timeline"></tbody>
+</table>
 <h2>Jobs</h2>
 <table>
 <thead><tr><th>job</th><th>range</th><th>status</th><th>progress</th><th>result</th><th>servers</th><th>retries</th></tr></thead>
@@ -39,7 +48,7 @@ table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 10px;text
 th{background:#f4f4f4}.active{color:#2a7d2a;font-weight:bold}.inactive{color:#c0392b;font-weight:bold}
 .draining{color:#b7791f;font-weight:bold}.note{color:#666;font-size:90%}.stale{opacity:.5}
 .done{color:#2a7d2a}.failed{color:#c0392b}.cancelled{color:#666}.running{color:#1f5fb7}
-progress{width:12em}
+progress{width:12em}.chart{display:inline-block;margin:0 1.5em 1em 0}.chart h3{margin:.3em 0;font-size:100%}
 `;
 
 const JS = `'use strict';
@@ -65,6 +74,8 @@ async function refresh() {
       return tr;
     });
     document.getElementById('servers').replaceChildren(...rows);
+    drawCharts(status.history);
+    drawTimeline(status.timeline);
     const jobs = (await (await fetch('/jobs', { cache: 'no-store' })).json()).jobs;
     document.getElementById('jobs').replaceChildren(...jobs.slice(0, 10).map(jobRow));
     document.body.classList.remove('stale');
@@ -89,11 +100,11 @@ function jobRow(job) {
 }
 refresh();
 setInterval(refresh, 1000);
-`;
+${CHARTS_JS}`;
 
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
-export function statusPage(registry: Registry, admission: AdmissionQueue): Router {
+export function statusPage(registry: Registry, admission: AdmissionQueue, history: StatusHistory): Router {
   const router = express.Router();
   const get = (path: string, handler: RequestHandler) => router.route(path).get(handler).all(methodNotAllowed(['GET']));
   get('/', (_req, res) => {
@@ -107,11 +118,14 @@ export function statusPage(registry: Registry, admission: AdmissionQueue): Route
     res.type('application/javascript').send(JS);
   });
   get('/status.json', (_req, res) => {
+    const { interval_s, servers: series, timeline } = history.view();
     res.json({
       time: new Date().toISOString(),
       active_servers: registry.countActive(),
       queue_depth: admission.depth,
       servers: registry.servers.map((s) => ({ ...describeServer(s), recent_latency_ms: Math.round(s.recentLatencyMs * 100) / 100 })),
+      history: { interval_s, servers: series },
+      timeline,
     });
   });
   return router;
