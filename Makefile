@@ -31,7 +31,8 @@ build: docker ## Build the balancer and worker images
 
 start: docker ## Start loadbalancer, server1, server2 (and WORKERS=N more); returns when all are registered
 	$(COMPOSE) up -d --scale worker=$(WORKERS)
-	@want=$$((2 + $(WORKERS))); printf "make: waiting for %s workers to register" "$$want"; \
+	@command -v curl >/dev/null 2>&1 || { echo "distcalc is starting (no curl here to wait with): $(BALANCER_URL)/is_prime/524287"; exit 0; }; \
+	want=$$((2 + $(WORKERS))); printf "make: waiting for %s workers to register" "$$want"; \
 	for i in $$(seq 1 $(START_TIMEOUT)); do \
 	  active=$$(curl -fsS $(BALANCER_URL)/health_check 2>/dev/null | sed -n 's/.*"active_servers":\([0-9]*\).*/\1/p'); \
 	  if [ "$${active:-0}" -ge "$$want" ]; then echo; echo "distcalc is up: $$active workers. Try: curl $(BALANCER_URL)/is_prime/524287   (logs: docker logs server1)"; exit 0; fi; \
