@@ -1,5 +1,6 @@
 import type { Registry, ServerEntry } from '../workers/registry.js';
 import type { Selector } from '../workers/selection.js';
+import { retryAfterSeconds } from './retry-after.js';
 
 export type Admission =
   | { ok: true; server: ServerEntry }
@@ -37,11 +38,10 @@ export interface AdmissionOptions {
 }
 
 /**
- * Gives each request a worker with room for it (a worker runs at most its `limit` of heavy
- * calculations, and MAX_IN_FLIGHT_PER_SERVER requests in all), or a place in a bounded FIFO
- * queue until one frees up. Turning requests away when
- * the queue is full keeps the balancer's memory and every client's wait bounded under any
- * load: a client gets an answer or a 503, never a hang.
+ * Gives each request a worker with room for it (at most its `limit` of heavy calculations, and
+ * MAX_IN_FLIGHT_PER_SERVER requests in all), or a place in a bounded FIFO queue until one frees
+ * up. Turning requests away when the queue is full keeps memory and every client's wait
+ * bounded under any load: a client gets an answer or a 503, never a hang.
  */
 export class AdmissionQueue {
   /**
@@ -149,12 +149,9 @@ export class AdmissionQueue {
     this.serviceMs = this.serviceMs === 0 ? ms : this.serviceMs * 0.9 + ms * 0.1;
   }
 
-  /** Seconds until a turned-away client has a fair chance: the queue's work over the capacity. */
+  /** Seconds until a turned-away client has a fair chance (retry-after.ts). */
   retryAfterSeconds(): number {
-    let capacity = 0;
-    for (const server of this.options.registry.servers) if (server.status === 'active') capacity += server.limit;
-    const seconds = ((this.depth + capacity) * this.serviceMs) / Math.max(1, capacity) / 1000;
-    return Math.min(60, Math.max(1, Math.ceil(seconds)));
+    return retryAfterSeconds(this.depth, this.options.registry.servers, this.serviceMs);
   }
 
   /** Hands freed slots to waiters, first come first served across both classes. */
