@@ -102,8 +102,8 @@ export class AdmissionQueue {
         tried,
         heavy,
         resolve,
-        // Still no worker at the end of the start-up wait: say so, not "overloaded".
-        timer: setTimeout(() => this.leave(waiter, this.refusal(tried) ?? { ok: false, reason: 'overloaded' }), waitMs),
+        // No worker yet when the start-up wait ends (its timer may fire early): say so, not "overloaded".
+        timer: setTimeout(() => this.leave(waiter, this.refusal(tried, false) ?? { ok: false, reason: 'overloaded' }), waitMs),
         unsubscribe: () => {},
       };
       // Counted only while someone waits (pump skips an empty queue), so fresh for the first one.
@@ -222,8 +222,8 @@ export class AdmissionQueue {
   }
 
   /** Why a request cannot wait at all: no active worker, or every active one already tried. */
-  private refusal(tried: ReadonlySet<string>): Admission | undefined {
-    if (this.waitingForFirstWorker()) return undefined;
+  private refusal(tried: ReadonlySet<string>, startupWait = true): Admission | undefined {
+    if (startupWait && this.waitingForFirstWorker()) return undefined;
     for (const server of this.options.registry.servers) {
       if (server.status === 'active' && !tried.has(server.address)) return undefined;
     }
