@@ -69,6 +69,9 @@ async function heapAfterGcMb(pid: number, file: string): Promise<number> {
   return Number(readFileSync(file, 'utf8')) / 2 ** 20;
 }
 
+/** The balancer's upstream keep-alive (src/balancer/upstream/client.ts) and a second more. */
+const UPSTREAM_IDLE_MS = 5_000;
+
 const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 async function servedCounts(url: string): Promise<Map<string, number>> {
@@ -81,9 +84,14 @@ interface Run {
   rps: number;
   cpuUsPerRequest: number;
   residentMb: number;
-  /** Heap in use after a full collection: with the workers registered, and after the run. */
+  /**
+   * Heap in use after a full collection: with the workers registered; right after the run, with
+   * a kept-alive connection to every worker that served; and once those connections have idled
+   * out (the balancer's upstream keep-alive, 4 s, and a second more).
+   */
   heapRegisteredMb: number;
   heapAfterMb: number;
+  heapIdleMb: number;
   errors: number;
   /** The fewest and most requests one worker got, over an even split's number. */
   shareMin: number;
@@ -128,6 +136,7 @@ async function measure(count: number, ports: readonly number[], logDir: string):
       residentMb: residentMb(balancer.pid!),
       heapRegisteredMb,
       heapAfterMb: await heapAfterGcMb(balancer.pid!, heapFile),
+      heapIdleMb: await new Promise<void>((resolve) => setTimeout(resolve, UPSTREAM_IDLE_MS)).then(() => heapAfterGcMb(balancer.pid!, heapFile)),
       errors: result.errors,
       shareMin: Math.min(...served) / even,
       shareMax: Math.max(...served) / even,
@@ -147,7 +156,7 @@ try {
     for (const count of inTurn(counts, round)) {
       const run = await measure(count, standIns.ports, logDir);
       runs.push(run);
-      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
+      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} / ${run.heapIdleMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
     }
   }
 } finally {
@@ -158,7 +167,7 @@ try {
 const base = counts[0]!;
 const summary = counts.map((count) => {
   const mine = runs.filter((r) => r.count === count);
-  const ratio = (field: 'cpuUsPerRequest' | 'residentMb' | 'heapAfterMb') =>
+  const ratio = (field: 'cpuUsPerRequest' | 'residentMb' | 'heapAfterMb' | 'heapIdleMb') =>
     median(mine.map((r, i) => r[field] / runs.filter((b) => b.count === base)[i]![field]));
   return {
     count,
@@ -170,15 +179,17 @@ const summary = counts.map((count) => {
     heapRegisteredMb: median(mine.map((r) => r.heapRegisteredMb)),
     heapAfterMb: median(mine.map((r) => r.heapAfterMb)),
     heapRatio: ratio('heapAfterMb'),
+    heapIdleMb: median(mine.map((r) => r.heapIdleMb)),
+    heapIdleRatio: ratio('heapIdleMb'),
     shareMin: Math.min(...mine.map((r) => r.shareMin)),
     shareMax: Math.max(...mine.map((r) => r.shareMax)),
     errors: mine.reduce((n, r) => n + r.errors, 0),
   };
 });
-console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run | vs 2 | resident | vs 2 | share of an even split (min-max)');
+console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run, idle | vs 2: after the run, idle | resident | vs 2 | share of an even split (min-max)');
 for (const s of summary) {
   console.log(
-    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)}`,
+    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB, ${s.heapIdleMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x, ${s.heapIdleRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)}`,
   );
 }
 const out = join(projectRoot, 'docs', 'bench', 'scale-latest.json');

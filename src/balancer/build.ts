@@ -47,6 +47,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
       const { server, from, to, reason } = transition;
       logger.info({ server: server.name, address: server.address, from, to, reason }, `server ${server.name} is ${to}`);
       history.transition(transition);
+      if (to === 'removed') metrics.forget(server.name);
       // Waiting requests may now have a worker, or none left to wait for.
       admission.workersChanged();
     },

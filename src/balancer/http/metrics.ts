@@ -10,6 +10,8 @@ export interface BalancerMetrics {
   /** A light request also sent to `server` because its first worker was slow to answer. */
   hedge(server: string): void;
   healthCheck(server: string, ok: boolean): void;
+  /** A worker was removed: its series go, so that workers come and gone do not pile up. */
+  forget(server: string): void;
 }
 
 /**
@@ -86,6 +88,16 @@ export function createMetrics(
 
   // Label lookups hash and sort their labels on every call; keep each series' child instead.
   const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  // Each server's label sets, and how to remove each.
+  const removers = new Map<string, Map<string, () => void>>();
+  const remember = (server: string, key: string, remove: () => void): void => {
+    let mine = removers.get(server);
+    if (!mine) {
+      mine = new Map();
+      removers.set(server, mine);
+    }
+    if (!mine.has(key)) mine.set(key, remove);
+  };
   return {
     registry,
     request(server, outcome, seconds) {
@@ -96,18 +108,31 @@ export function createMetrics(
         const histogram = latency.labels(server, outcome);
         child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
         series.set(key, child);
+        remember(server, key, () => {
+          series.delete(key);
+          requests.remove(server, outcome);
+          latency.remove(server, outcome);
+        });
       }
       child.count();
       child.observe(seconds);
     },
     retry(server, kind) {
       retries.inc({ server, kind });
+      remember(server, `retry ${kind}`, () => retries.remove(server, kind));
     },
     hedge(server) {
       hedges.inc({ server });
+      remember(server, 'hedge', () => hedges.remove(server));
     },
     healthCheck(server, ok) {
-      healthChecks.inc({ server, result: ok ? 'pass' : 'fail' });
+      const result = ok ? 'pass' : 'fail';
+      healthChecks.inc({ server, result });
+      remember(server, `health ${result}`, () => healthChecks.remove(server, result));
+    },
+    forget(server) {
+      for (const remove of removers.get(server)?.values() ?? []) remove();
+      removers.delete(server);
     },
   };
 }

@@ -31,7 +31,11 @@ function chart(title, lines, unit) {
 function fmt(v) {
   return v === null || v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(2).replace(/\\.?0+$/, '');
 }
-function drawCharts(history) {
+function drawCharts(history, serverCount) {
+  const charted = Object.keys(history.servers).length;
+  document.getElementById('charted').textContent = serverCount > history.max_servers
+    ? 'Charts for the first ' + charted + ' servers to answer (at most ' + history.max_servers + '); the table lists all ' + serverCount + '.'
+    : '';
   const blocks = Object.entries(history.servers).map(([name, points]) => {
     const div = document.createElement('div');
     div.className = 'chart';

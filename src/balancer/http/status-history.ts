@@ -22,8 +22,17 @@ export interface HistoryOptions {
   seconds?: number;
   /** State changes kept for the timeline. */
   events?: number;
+  /** Servers charted at once: the first to answer; a removed server makes room. */
+  servers?: number;
   now?: () => number;
 }
+
+/**
+ * Charted servers by default. Charts are for reading at a glance, and each charted server holds
+ * up to `seconds` points: with a thousand workers, charting them all would cost megabytes that
+ * grow with the number of workers and draw a page nobody can read.
+ */
+export const CHARTED_SERVERS = 24;
 
 /** Latencies kept per server and second for its percentiles; beyond, answers are only counted. */
 const SAMPLES_PER_SECOND = 2_000;
@@ -48,19 +57,22 @@ export class StatusHistory {
   private firstSecond: number | undefined;
   private readonly seconds: number;
   private readonly maxEvents: number;
+  private readonly maxServers: number;
   private readonly now: () => number;
 
-  constructor({ seconds = 300, events = 100, now = Date.now }: HistoryOptions = {}) {
+  constructor({ seconds = 300, events = 100, servers = CHARTED_SERVERS, now = Date.now }: HistoryOptions = {}) {
     this.seconds = seconds;
     this.maxEvents = events;
+    this.maxServers = servers;
     this.now = now;
   }
 
   /** A worker answered a request in `ms`. */
   answered(server: string, ms: number): void {
+    let bucket = this.buckets.get(server);
+    if (!bucket && this.buckets.size >= this.maxServers) return;
     const second = Math.floor(this.now() / 1000);
     this.firstSecond ??= second;
-    let bucket = this.buckets.get(server);
     if (!bucket) {
       bucket = { second, count: 0, latencies: [] };
       this.buckets.set(server, bucket);
@@ -75,17 +87,22 @@ export class StatusHistory {
     if (bucket.latencies.length < SAMPLES_PER_SECOND) bucket.latencies.push(ms);
   }
 
-  /** A worker changed state (registry's onTransition). */
+  /** A worker changed state (registry's onTransition); a removed one's chart goes with it. */
   transition({ server, from, to, reason }: Transition): void {
+    if (to === 'removed') {
+      this.buckets.delete(server.name);
+      this.series.delete(server.name);
+    }
     this.events.push({ time: new Date(this.now()).toISOString(), server: server.name, from, to, reason });
     if (this.events.length > this.maxEvents) this.events.splice(0, this.events.length - this.maxEvents);
   }
 
   /**
    * Every second of the window (from the first answer, until the window is full) for every
-   * server seen, quiet seconds as 0; and the timeline, newest first.
+   * charted server, quiet seconds as 0; how many servers can be charted; and the timeline,
+   * newest first.
    */
-  view(): { interval_s: number; servers: Record<string, HistoryPoint[]>; timeline: TimelineEvent[] } {
+  view(): { interval_s: number; max_servers: number; servers: Record<string, HistoryPoint[]>; timeline: TimelineEvent[] } {
     const current = Math.floor(this.now() / 1000);
     const first = Math.max(current - this.seconds + 1, this.firstSecond ?? current);
     const servers: Record<string, HistoryPoint[]> = {};
@@ -101,7 +118,7 @@ export class StatusHistory {
       for (let s = first; s < current; s++) points.push(known.get(s * 1000) ?? { t: s * 1000, rps: 0, p50_ms: null, p99_ms: null });
       servers[server] = points;
     }
-    return { interval_s: 1, servers, timeline: [...this.events].reverse() };
+    return { interval_s: 1, max_servers: this.maxServers, servers, timeline: [...this.events].reverse() };
   }
 
   private close(server: string, bucket: Bucket): void {

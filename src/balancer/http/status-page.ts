@@ -27,6 +27,7 @@ const HTML = `<!doctype html>
 <tbody id="servers"></tbody>
 </table>
 <h2>Answers per second and latency, last 5 minutes</h2>
+<p id="charted"></p>
 <div id="charts"></div>
 <h2>Timeline</h2>
 <table>
@@ -74,7 +75,7 @@ async function refresh() {
       return tr;
     });
     document.getElementById('servers').replaceChildren(...rows);
-    drawCharts(status.history);
+    drawCharts(status.history, status.servers.length);
     drawTimeline(status.timeline);
     const jobs = (await (await fetch('/jobs', { cache: 'no-store' })).json()).jobs;
     document.getElementById('jobs').replaceChildren(...jobs.slice(0, 10).map(jobRow));
@@ -118,13 +119,13 @@ export function statusPage(registry: Registry, admission: AdmissionQueue, histor
     res.type('application/javascript').send(JS);
   });
   get('/status.json', (_req, res) => {
-    const { interval_s, servers: series, timeline } = history.view();
+    const { interval_s, max_servers, servers: series, timeline } = history.view();
     res.json({
       time: new Date().toISOString(),
       active_servers: registry.countActive(),
       queue_depth: admission.depth,
       servers: registry.servers.map((s) => ({ ...describeServer(s), recent_latency_ms: Math.round(s.recentLatencyMs * 100) / 100 })),
-      history: { interval_s, servers: series },
+      history: { interval_s, max_servers, servers: series },
       timeline,
     });
   });

@@ -46,6 +46,26 @@ describe('status history', () => {
     expect(new Set(points.map((p) => p.t)).size).toBe(points.length);
   });
 
+  it('when more servers answer than can be charted, then the first ones to answer are charted and the others only counted elsewhere', () => {
+    const time = clock();
+    const history = new StatusHistory({ servers: 2, now: time.now });
+    for (const name of ['server1', 'server2', 'server3']) history.answered(name, 1);
+    time.advance(1_000);
+    const view = history.view();
+    expect(Object.keys(view.servers)).toEqual(['server1', 'server2']);
+    expect(view.max_servers).toBe(2);
+  });
+
+  it('when a charted server is removed, then its chart goes and the next server to answer is charted', () => {
+    const time = clock();
+    const history = new StatusHistory({ servers: 1, now: time.now });
+    history.answered('server1', 1);
+    history.transition({ server: { name: 'server1' } as ServerEntry, from: 'active', to: 'removed', reason: 'server_down' });
+    history.answered('server2', 1);
+    time.advance(1_000);
+    expect(Object.keys(history.view().servers)).toEqual(['server2']);
+  });
+
   it('when servers change state, then the timeline lists the latest changes, newest first, with their reasons', () => {
     const history = new StatusHistory({ events: 2 });
     const server = { name: 'server2' } as ServerEntry;

@@ -7,7 +7,7 @@ import { captureLogger } from '../../../support/logger.js';
 const INTERVAL = 1_000;
 const IDLE_AFTER = 3_000;
 
-function setup({ recoveryThreshold = 1 } = {}) {
+function setup({ recoveryThreshold = 1, forgetAfterMs = 60_000 } = {}) {
   const { logger, records } = captureLogger();
   const registry = new Registry({
     maxServers: 10,
@@ -20,7 +20,7 @@ function setup({ recoveryThreshold = 1 } = {}) {
     probed.push(address);
     return healthy.get(address) === false ? { ok: false, message: 'health check: ECONNREFUSED' } : { ok: true };
   });
-  const checker = createHealthChecker({ registry, probe, logger, intervalMs: INTERVAL, idleAfterMs: IDLE_AFTER, random: () => 1 });
+  const checker = createHealthChecker({ registry, probe, logger, intervalMs: INTERVAL, idleAfterMs: IDLE_AFTER, forgetAfterMs, random: () => 1 });
   return { registry, healthy, probed, probe, checker, records };
 }
 
@@ -61,6 +61,23 @@ describe('health checker', () => {
     await vi.advanceTimersByTimeAsync(INTERVAL * 2);
     expect(a.status).toBe('inactive');
     expect(records.filter((r) => r.msg === 'transition' && r.to === 'inactive')).toHaveLength(1);
+    checker.stop();
+  });
+
+  it('when a worker has been down for SERVER_FORGET_AFTER_MS, then it is removed and no longer probed', async () => {
+    const { registry, healthy, probed, checker, records } = setup({ forgetAfterMs: INTERVAL * 10 });
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'ECONNRESET');
+    healthy.set('http://a:1', false);
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL * 9);
+    expect(registry.get('http://a:1')).toBe(a);
+    await vi.advanceTimersByTimeAsync(INTERVAL * 2);
+    expect(registry.get('http://a:1')).toBeUndefined();
+    expect(records.find((r) => r.msg === 'transition' && r.to === 'removed')?.reason).toMatch(/^not seen for 1\d s$/);
+    const probes = probed.length;
+    await vi.advanceTimersByTimeAsync(INTERVAL * 5);
+    expect(probed).toHaveLength(probes);
     checker.stop();
   });
 

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../../../src/balancer/http/metrics.js';
+import { Registry } from '../../../../src/balancer/workers/registry.js';
+
+const exposition = async (metrics: ReturnType<typeof createMetrics>) => metrics.registry.metrics();
+
+describe('balancer metrics', () => {
+  it('when a worker is removed, then its series go from /metrics and the other workers keep theirs', async () => {
+    const metrics = createMetrics(new Registry({ maxServers: 10 }), { defaults: false });
+    for (const server of ['pod-a', 'pod-b']) {
+      metrics.request(server, 'ok', 0.001);
+      metrics.retry(server, 'timeout');
+      metrics.hedge(server);
+      metrics.healthCheck(server, true);
+      metrics.healthCheck(server, false);
+    }
+    metrics.forget('pod-a');
+    const text = await exposition(metrics);
+    expect(text).not.toContain('server="pod-a"');
+    for (const name of ['distcalc_requests_total', 'distcalc_request_duration_seconds_count', 'distcalc_upstream_failures_total', 'distcalc_hedged_requests_total', 'distcalc_health_checks_total']) {
+      expect(text).toMatch(new RegExp(`${name}\\{[^}]*server="pod-b"`));
+    }
+  });
+
+  it('when a removed worker comes back under the same name, then its counts start again from its first answer', async () => {
+    const metrics = createMetrics(new Registry({ maxServers: 10 }), { defaults: false });
+    metrics.request('pod-a', 'ok', 0.001);
+    metrics.request('pod-a', 'ok', 0.001);
+    metrics.forget('pod-a');
+    metrics.request('pod-a', 'ok', 0.001);
+    expect(await exposition(metrics)).toContain('distcalc_requests_total{server="pod-a",outcome="ok"} 1');
+  });
+});
