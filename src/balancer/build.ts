@@ -47,7 +47,9 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
       const { server, from, to, reason } = transition;
       logger.info({ server: server.name, address: server.address, from, to, reason }, `server ${server.name} is ${to}`);
       history.transition(transition);
-      if (to === 'removed') metrics.forget(server.name);
+      if (to === 'removed') {
+        metrics.forget(server.name).catch((err: unknown) => logger.error({ err, server: server.name }, 'could not remove the metrics of a removed server'));
+      }
       // Waiting requests may now have a worker, or none left to wait for.
       admission.workersChanged();
     },

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
+import { Counter, Gauge, Histogram, type LabelValues, Registry as MetricsRegistry } from 'prom-client';
 import { collectProcessMetrics } from '../../shared/process-metrics.js';
 import type { Registry } from '../workers/registry.js';
 
@@ -11,7 +11,7 @@ export interface BalancerMetrics {
   hedge(server: string): void;
   healthCheck(server: string, ok: boolean): void;
   /** A worker was removed: its series go, so that workers come and gone do not pile up. */
-  forget(server: string): void;
+  forget(server: string): Promise<void>;
 }
 
 /**
@@ -86,53 +86,38 @@ export function createMetrics(
     },
   });
 
-  // Label lookups hash and sort their labels on every call; keep each series' child instead.
-  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
-  // Each server's label sets, and how to remove each.
-  const removers = new Map<string, Map<string, () => void>>();
-  const remember = (server: string, key: string, remove: () => void): void => {
-    let mine = removers.get(server);
-    if (!mine) {
-      mine = new Map();
-      removers.set(server, mine);
-    }
-    if (!mine.has(key)) mine.set(key, remove);
-  };
   return {
     registry,
     request(server, outcome, seconds) {
-      const key = `${server}\u0000${outcome}`;
-      let child = series.get(key);
-      if (!child) {
-        const counter = requests.labels(server, outcome);
-        const histogram = latency.labels(server, outcome);
-        child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
-        series.set(key, child);
-        remember(server, key, () => {
-          series.delete(key);
-          requests.remove(server, outcome);
-          latency.remove(server, outcome);
-        });
-      }
-      child.count();
-      child.observe(seconds);
+      requests.inc({ server, outcome });
+      latency.observe({ server, outcome }, seconds);
     },
     retry(server, kind) {
       retries.inc({ server, kind });
-      remember(server, `retry ${kind}`, () => retries.remove(server, kind));
     },
     hedge(server) {
       hedges.inc({ server });
-      remember(server, 'hedge', () => hedges.remove(server));
     },
     healthCheck(server, ok) {
-      const result = ok ? 'pass' : 'fail';
-      healthChecks.inc({ server, result });
-      remember(server, `health ${result}`, () => healthChecks.remove(server, result));
+      healthChecks.inc({ server, result: ok ? 'pass' : 'fail' });
     },
-    forget(server) {
-      for (const remove of removers.get(server)?.values() ?? []) remove();
-      removers.delete(server);
+    async forget(server) {
+      await Promise.all([requests, latency, retries, hedges, healthChecks].map((metric) => removeSeriesOf(metric, server)));
     },
   };
+}
+
+/**
+ * Removes every series of `metric` whose `server` label is `server`. It reads the label sets
+ * back from the metric rather than keeping a list of them: a worker is removed rarely (after
+ * SERVER_FORGET_AFTER_MS), and a list per worker would cost memory for every worker.
+ */
+async function removeSeriesOf<T extends string>(metric: Counter<T> | Histogram<T>, server: string): Promise<void> {
+  for (const { labels } of (await metric.get()).values) {
+    const own: Record<string, string | number | undefined> = { ...labels };
+    if (own.server !== server) continue;
+    // A histogram's values carry their bucket's `le`, which is not one of its labels.
+    delete own.le;
+    metric.remove(own as LabelValues<T>);
+  }
 }

@@ -14,7 +14,7 @@ describe('balancer metrics', () => {
       metrics.healthCheck(server, true);
       metrics.healthCheck(server, false);
     }
-    metrics.forget('pod-a');
+    await metrics.forget('pod-a');
     const text = await exposition(metrics);
     expect(text).not.toContain('server="pod-a"');
     for (const name of ['distcalc_requests_total', 'distcalc_request_duration_seconds_count', 'distcalc_upstream_failures_total', 'distcalc_hedged_requests_total', 'distcalc_health_checks_total']) {
@@ -26,7 +26,7 @@ describe('balancer metrics', () => {
     const metrics = createMetrics(new Registry({ maxServers: 10 }), { defaults: false });
     metrics.request('pod-a', 'ok', 0.001);
     metrics.request('pod-a', 'ok', 0.001);
-    metrics.forget('pod-a');
+    await metrics.forget('pod-a');
     metrics.request('pod-a', 'ok', 0.001);
     expect(await exposition(metrics)).toContain('distcalc_requests_total{server="pod-a",outcome="ok"} 1');
   });
