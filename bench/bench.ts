@@ -6,16 +6,14 @@
  *   npm run bench -- --hedge-after-ms 1
  *   npm run bench -- --seconds 8 --rounds 3 --mixed-rounds 8 --selection round_robin
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { createLocalStack } from '../scripts/lib/local-stack.js';
 import { projectRoot } from '../scripts/lib/managed-process.js';
 import { runMixed } from './mixed.js';
 import { parseBenchOptions } from './options.js';
 import { buildReport, NGINX_LC, NGINX_RR, OURS, printSummary, writeReport } from './report.js';
 import type { Target } from './rounds.js';
-import { ensureProgram, startNginx, wrk } from './tools.js';
+import { startBenchStack, wrk } from './tools.js';
 import { runWrkRounds } from './wrk-rounds.js';
 
 const options = parseBenchOptions();
@@ -24,28 +22,13 @@ const HEAVY_N = 2n ** 1279n - 1n;
 const HEAVY = `/is_prime/${HEAVY_N}`;
 const PORTS = { balancer: 9200, workers: [9201, 9202], roundRobin: 9300, leastConn: 9301 };
 
-ensureProgram('nginx', 'nginx-light');
-ensureProgram('wrk', 'wrk');
-
-const logDir = join(projectRoot, 'logs', 'bench');
-mkdirSync(logDir, { recursive: true });
-const stack = createLocalStack({
-  balancerPorts: [PORTS.balancer],
-  workerPorts: PORTS.workers,
-  logDir,
-  // Output straight to the log files: copying every access line through this process would
-  // cost CPU that a production balancer does not pay.
-  direct: true,
-  env: {
-    LOG_LEVEL: 'info',
-    REQUEST_TIMEOUT_MS: '30000',
-    SELECTION: options.selection,
-    ...(options.capacity ? { CAPACITY: options.capacity } : {}),
-    ...(options.hedgeAfterMs ? { HEDGE_AFTER_MS: options.hedgeAfterMs } : {}),
-  },
+const { stack, nginx } = await startBenchStack('bench', PORTS, {
+  LOG_LEVEL: 'info',
+  REQUEST_TIMEOUT_MS: '30000',
+  SELECTION: options.selection,
+  ...(options.capacity ? { CAPACITY: options.capacity } : {}),
+  ...(options.hedgeAfterMs ? { HEDGE_AFTER_MS: options.hedgeAfterMs } : {}),
 });
-await stack.start();
-const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), PORTS);
 const targets: Target[] = [
   { name: OURS, url: `http://127.0.0.1:${PORTS.balancer}`, pids: () => [stack.balancer.pid!] },
   { name: NGINX_RR, url: `http://127.0.0.1:${PORTS.roundRobin}`, pids: nginx.pids },

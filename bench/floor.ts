@@ -17,10 +17,9 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createLocalStack } from '../scripts/lib/local-stack.js';
 import { ManagedProcess, projectRoot } from '../scripts/lib/managed-process.js';
 import type { Target } from './rounds.js';
-import { ensureProgram, startNginx, wrk } from './tools.js';
+import { startBenchStack, wrk } from './tools.js';
 import { runWrkRounds } from './wrk-rounds.js';
 
 const { values } = parseArgs({
@@ -35,19 +34,7 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const LIGHT = '/is_prime/524287';
 const PORTS = { balancer: 9410, workers: [9411, 9412], quiet: 9413, bare: 9414, roundRobin: 9415, leastConn: 9416 };
-ensureProgram('nginx', 'nginx-light');
-ensureProgram('wrk', 'wrk');
-
-const logDir = join(projectRoot, 'logs', 'bench-floor');
-mkdirSync(logDir, { recursive: true });
-const stack = createLocalStack({
-  balancerPorts: [PORTS.balancer],
-  workerPorts: PORTS.workers,
-  logDir,
-  direct: true,
-  env: { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000' },
-});
-await stack.start();
+const { stack, nginx, logDir } = await startBenchStack('bench-floor', PORTS, { LOG_LEVEL: 'info', REQUEST_TIMEOUT_MS: '30000' });
 const workerUrls = PORTS.workers.map((port) => `http://127.0.0.1:${port}`);
 
 // The same balancer without its request log, with the same workers registered by hand.
@@ -71,7 +58,6 @@ for (const [i, address] of workerUrls.entries()) {
 // Its own session, as the others have: with autogroups the kernel shares the CPU by session.
 const bare = spawn(process.execPath, [join(projectRoot, 'dist', 'bench', 'bare-proxy.js'), String(PORTS.bare), ...workerUrls], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 await new Promise((resolve) => createInterface({ input: bare.stdout! }).once('line', resolve));
-const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), workerUrls, PORTS);
 
 const targets: Target[] = [
   { name: 'distcalc', url: `http://127.0.0.1:${PORTS.balancer}`, pids: () => [stack.balancer.pid!] },

@@ -1,7 +1,10 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createLocalStack, type LocalStack } from '../scripts/lib/local-stack.js';
+import { projectRoot } from '../scripts/lib/managed-process.js';
 
 const run = promisify(execFile);
 
@@ -34,6 +37,36 @@ export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name, in clock ticks.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface BenchStackPorts {
+  balancer: number;
+  workers: number[];
+  roundRobin: number;
+  leastConn: number;
+}
+
+/**
+ * What a bench against nginx runs on: nginx and wrk (installed if missing), our balancer and
+ * two workers logging to logs/<name>/, and nginx in front of the same workers.
+ */
+export async function startBenchStack(name: string, ports: BenchStackPorts, env: Record<string, string>): Promise<{ stack: LocalStack; nginx: NginxRef; logDir: string }> {
+  ensureProgram('nginx', 'nginx-light');
+  ensureProgram('wrk', 'wrk');
+  const logDir = join(projectRoot, 'logs', name);
+  mkdirSync(logDir, { recursive: true });
+  const stack = createLocalStack({
+    balancerPorts: [ports.balancer],
+    workerPorts: ports.workers,
+    logDir,
+    // Output straight to the log files: copying every access line through this process would
+    // cost CPU that a production balancer does not pay.
+    direct: true,
+    env,
+  });
+  await stack.start();
+  const nginx = await startNginx(mkdtempSync(join(tmpdir(), 'distcalc-nginx-')), stack.workers.map((w) => `127.0.0.1:${w.port}`), ports);
+  return { stack, nginx, logDir };
 }
 
 export interface NginxRef {
