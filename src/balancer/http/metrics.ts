@@ -10,7 +10,7 @@ export interface BalancerMetrics {
   /** A light request also sent to `server` because its first worker was slow to answer. */
   hedge(server: string): void;
   healthCheck(server: string, ok: boolean): void;
-  /** A worker was removed: its series go, so that workers come and gone do not pile up. */
+  /** A worker was removed: its series go, so that workers that come and go do not pile them up. */
   forget(server: string): Promise<void>;
 }
 
