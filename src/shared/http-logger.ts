@@ -16,6 +16,9 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     logger,
     genReqId: assignRequestId,
     quietReqLogger: true,
+    // Our serializers read the request and response themselves: pino-http's wrappers would build
+    // the full standard objects (every header copied) on each line first, for nothing.
+    wrapSerializers: false,
     customLogLevel: (req, res, err) => (err ? 'error' : logLevelFor(req.url, res.statusCode)),
     customSuccessObject: (_req, res, line: Record<string, unknown>) => {
       const server = res.getHeader(SERVED_BY);
