@@ -37,4 +37,19 @@ describe('upstream client', () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('when a worker does not answer in time, then the try is a timeout on time and the worker sees the request cancelled', async () => {
+    let cancelled!: () => void;
+    const sawCancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const server = createServer((req) => req.socket.once('close', cancelled));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const { port } = server.address() as AddressInfo;
+    const started = performance.now();
+    await expect(upstream.forward(`http://127.0.0.1:${port}`, '/is_prime/7', 'id', { timeoutMs: 150 })).resolves.toMatchObject({ ok: false, kind: 'timeout' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await sawCancel;
+    await upstream.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
 });
