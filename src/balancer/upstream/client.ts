@@ -80,8 +80,8 @@ export function createUpstreamClient({ probeTimeoutMs, connectTimeoutMs = 2_000 
       let retryAfter: string | undefined;
       const chunks: Buffer[] = [];
       // undici's handler API rather than request(): no stream and no AbortController for an
-      // answer of a few dozen bytes (measured: about a fifth less of the balancer's CPU per light
-      // request).
+      // answer of a few dozen bytes (measured: about 30 µs less CPU per light request, a sixth of
+      // the balancer's).
       agent.dispatch(
         { origin, path, method: 'GET', headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
         {
