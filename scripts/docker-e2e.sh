@@ -199,7 +199,7 @@ make test
 
 say "docker logs server1 must hold pino JSON request lines with request ids"
 server1_logs=$(docker logs server1 2>&1)
-lines=$(printf '%s\n' "$server1_logs" | grep '"msg":"request completed"' | grep -c '"reqId":"' || true)
+lines=$(printf '%s\n' "$server1_logs" | grep '"msg":"request completed"' | grep -c '"req":{"id":"' || true)
 say "docker logs server1: $lines request lines with request ids, for example:"
 printf '%s\n' "$server1_logs" | grep '"msg":"request completed"' | grep -m1 '"url":"/is_prime' || true
 [ "$lines" -gt 0 ] || { echo "docker-e2e: FAILED: no request lines in docker logs server1"; exit 1; }

@@ -110,7 +110,6 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     admission,
     upstream,
     metrics: routeMetrics,
-    logger,
     judgeWorker,
     hedging: createHedging(config.hedgeAfterMs, config.hedgeBudgetPercent),
     maxDigits: config.maxDigits,

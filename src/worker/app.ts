@@ -86,7 +86,7 @@ export function createWorkerApp({
           ? await heavyQueue.run(() => isPrime(value), () => !req.socket.destroyed)
           : await isPrime(value);
       if (prime === undefined) {
-        logger.debug({ reqId: req.id }, 'client gone before its calculation started: dropped');
+        req.log.debug('client gone before its calculation started: dropped');
         return;
       }
       const elapsedMs = now() - started;
@@ -130,7 +130,7 @@ export function createWorkerApp({
       if (count === undefined) {
         metrics.cancelled('sieve');
         if (state.isDraining) throw drained();
-        logger.debug({ reqId: req.id }, 'client gone before its count started: dropped');
+        req.log.debug('client gone before its count started: dropped');
         return;
       }
       const elapsedMs = now() - started;
@@ -149,7 +149,7 @@ export function createWorkerApp({
       if (!(err instanceof CancelledError)) throw err;
       metrics.cancelled('sieve');
       if (state.isDraining) throw drained();
-      logger.debug({ reqId: req.id }, 'client gone during its count: stopped');
+      req.log.debug('client gone during its count: stopped');
     } finally {
       res.off('close', hangUp);
       stopOnDrain();

@@ -41,20 +41,23 @@ describe('balancer routing', () => {
     const balancer = track(await startBalancer());
     balancer.register(track(await startWorker('server1', { logger })));
     await request(balancer.url).get('/is_prime/97').set('X-Request-Id', 'trace-42').expect('x-request-id', 'trace-42');
-    expect(records.some((r) => r.reqId === 'trace-42' && r.msg === 'request completed')).toBe(true);
+    expect(records.some((r) => (r.req as { id?: string } | undefined)?.id === 'trace-42' && r.msg === 'request completed')).toBe(true);
   });
 
   it('when a request is proxied, then the balancer logs one line with its id, status and the server that answered', async () => {
     const { logger, records } = captureLogger('info');
-    const balancer = track(await startBalancer({}, logger));
+    const balancer = track(await startBalancer({ selection: 'round_robin' }, logger));
+    balancer.register({ url: (await fakeWorker('error500')).url, name: 'broken' });
     balancer.register(track(await startWorker('server1')));
     await request(balancer.url).get('/is_prime/97').set('X-Request-Id', 'line-7').expect(200);
     await request(balancer.url).get('/is_prime/x').set('X-Request-Id', 'line-8').expect(400);
     const lines = records.filter((r) => r.msg === 'request completed');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 30, reqId: 'line-7', server: 'server1', res: { statusCode: 200 }, req: { method: 'GET', url: '/is_prime/97' } }),
-      expect.objectContaining({ level: 40, reqId: 'line-8', res: { statusCode: 400 } }),
+      expect.objectContaining({ level: 30, server: 'server1', res: { statusCode: 200 }, req: { id: 'line-7', method: 'GET', url: '/is_prime/97' } }),
+      expect.objectContaining({ level: 40, req: { id: 'line-8', method: 'GET', url: '/is_prime/x' }, res: { statusCode: 400 } }),
     ]);
+    // The first try went to the broken worker: its line names the same request.
+    expect(records.find((r) => r.msg === 'try failed')).toMatchObject({ req: { id: 'line-7', url: '/is_prime/97' }, server: 'broken', kind: 'server_error' });
   });
 
   it('when the client sends no or an unsafe request id, then a fresh one is made and passed on', async () => {

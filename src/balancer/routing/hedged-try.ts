@@ -1,4 +1,3 @@
-import type { Logger } from '../../shared/logger.js';
 import type { BalancerMetrics } from '../http/metrics.js';
 import type { UpstreamClient, UpstreamResponse } from '../upstream/client.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
@@ -12,7 +11,6 @@ export interface TryDeps {
   admission: AdmissionQueue;
   upstream: UpstreamClient;
   metrics: BalancerMetrics;
-  logger: Logger;
   /** Undefined when hedging is off: then a try is one request to one worker, and no timer. */
   hedging: Hedging | undefined;
   maxTries: number;

@@ -28,7 +28,7 @@ export type PrimeRoute = (req: IncomingMessage & { id: unknown }, res: ServerRes
  * `X-Served-By`; a worker's 4xx is an answer too, passed on and not held against it.
  */
 export function createPrimeRoute(deps: PrimeRouteDeps): PrimeRoute {
-  const { metrics, logger, maxDigits } = deps;
+  const { metrics, maxDigits } = deps;
   return async (req, res) => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -57,11 +57,12 @@ export function createPrimeRoute(deps: PrimeRouteDeps): PrimeRoute {
       heavy: isAtLeast2To64(number),
       started,
       signal: hangUp.signal,
+      log: req.log,
     });
 
     if (outcome === 'client_gone') {
       metrics.request('none', 'client_gone', seconds());
-      logger.warn({ reqId: req.id, req: { method: req.method, url } }, 'request aborted by the client');
+      req.log.warn('request aborted by the client');
       return;
     }
     if (outcome instanceof HttpError) {

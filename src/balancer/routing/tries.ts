@@ -1,4 +1,5 @@
 import { HttpError } from '../../shared/http-error.js';
+import type { Logger } from '../../shared/logger.js';
 import type { UpstreamFailure } from '../upstream/failure.js';
 import { hedgedTry, type Answered, type TryDeps } from './hedged-try.js';
 import { errorForFailures, type WorkerJudge } from './judge.js';
@@ -20,6 +21,8 @@ export interface ForwardRequest {
   /** When the request arrived (performance.now()), for its deadline. */
   started: number;
   signal: AbortSignal;
+  /** The request's own logger (pino-http's `req.log`): its lines carry the request's id and url. */
+  log: Logger;
 }
 
 /** How a request ended: the answer to pass on, an error reply, or the client gone. */
@@ -31,8 +34,8 @@ export type Outcome = Answered | HttpError | 'client_gone';
  * client sees an error only when no healthy worker could answer in time.
  */
 export async function forwardWithRetries(deps: TriesDeps, request: ForwardRequest): Promise<Outcome> {
-  const { admission, metrics, logger } = deps;
-  const { requestId, signal } = request;
+  const { admission, metrics } = deps;
+  const { log, signal } = request;
   const deadline = request.started + deps.requestDeadlineMs;
   const tried = new Set<string>();
   const failures: UpstreamFailure[] = [];
@@ -54,11 +57,11 @@ export async function forwardWithRetries(deps: TriesDeps, request: ForwardReques
       metrics.retry(server.name, failure.kind);
       deps.judgeWorker(server, failure);
       if (answeredElsewhere) {
-        logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
+        log.warn({ server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
         return;
       }
       failures.push(failure);
-      logger.warn({ reqId: requestId, server: server.name, kind: failure.kind, reason: failure.message, tries: tried.size }, 'try failed');
+      log.warn({ server: server.name, kind: failure.kind, reason: failure.message, tries: tried.size }, 'try failed');
     });
     if (answered) return answered;
   }

@@ -9,19 +9,19 @@ const records = (file: string) =>
   readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { msg: string; reqId?: string; level: string });
+    .map((l) => JSON.parse(l) as { msg: string; req: { id: string }; level: string });
 
 describe('root logger', () => {
   it('when thousands of lines are logged in batches, then they are all written, in the order they were logged', async () => {
     const file = tempFile();
     const root = createLogger('balancer', 'info', { dest: file });
     for (let i = 0; i < 5_000; i++) {
-      if (i % 7 === 0) root.logger.warn({ reqId: `r${i}` }, 'try failed');
-      else root.logger.info({ reqId: `r${i}`, req: { method: 'GET', url: `/is_prime/${i}` } }, 'request completed');
+      if (i % 7 === 0) root.logger.warn({ req: { id: `r${i}` } }, 'try failed');
+      else root.logger.info({ req: { id: `r${i}`, method: 'GET', url: `/is_prime/${i}` } }, 'request completed');
     }
     await root.close();
     const lines = records(file);
-    expect(lines.map((l) => l.reqId)).toEqual(Array.from({ length: 5_000 }, (_, i) => `r${i}`));
+    expect(lines.map((l) => l.req.id)).toEqual(Array.from({ length: 5_000 }, (_, i) => `r${i}`));
     expect(lines[7]!.msg).toBe('try failed');
   });
 
