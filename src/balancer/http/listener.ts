@@ -8,9 +8,9 @@ import { isPrimePath, type PrimeRoute } from '../routing/prime-route.js';
 /**
  * The balancer's request listener on Node's HTTP server. `/is_prime` requests go straight to
  * their route on Node's request and response, with the same log line, request id, security
- * headers and error replies as the Express app gives every other request. Express's router and
- * middleware cost a measured share of a light request's CPU (BENCHMARKS.md), and `/is_prime`
- * is nearly all of the traffic.
+ * headers and error replies as the Express app gives every other request. Through Express's
+ * router the same request costs about twice the balancer's CPU (measured: BENCHMARKS.md), and
+ * `/is_prime` is nearly all of the traffic.
  */
 export function createListener(app: Express, primeRoute: PrimeRoute, httpLogger: HttpLogger): RequestListener {
   return (req, res) => {
