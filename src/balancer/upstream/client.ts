@@ -11,7 +11,9 @@ export interface UpstreamResponse {
   body: Buffer;
 }
 
-export type ForwardResult = UpstreamResponse | ({ ok: false } & UpstreamFailure);
+type Failed = { ok: false } & UpstreamFailure;
+
+export type ForwardResult = UpstreamResponse | Failed;
 
 export type ProbeResult = { ok: true } | { ok: false; message: string };
 
@@ -31,7 +33,7 @@ export interface UpstreamClientOptions {
   connectTimeoutMs?: number;
 }
 
-const CANCELLED: ForwardResult = { ok: false, kind: 'aborted', message: 'cancelled' };
+const CANCELLED: Failed = { ok: false, kind: 'aborted', message: 'cancelled' };
 
 /** A worker's answer is a few dozen bytes; anything past this is not one. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -54,7 +56,7 @@ export function createUpstreamClient({ probeTimeoutMs, connectTimeoutMs = 2_000 
     if (hangUp?.aborted) return Promise.resolve(CANCELLED);
     return new Promise((resolve) => {
       let controller: Dispatcher.DispatchController | undefined;
-      let stopped: ForwardResult | undefined;
+      let stopped: Failed | undefined;
       let done = false;
       const finish = (result: ForwardResult): void => {
         if (done) return;
@@ -64,9 +66,9 @@ export function createUpstreamClient({ probeTimeoutMs, connectTimeoutMs = 2_000 
         resolve(result);
       };
       // The try ends at once; the request itself is aborted as soon as undici has started it.
-      const stop = (result: ForwardResult): void => {
-        stopped ??= result;
-        controller?.abort(new Error(result.ok ? 'stopped' : result.message));
+      const stop = (failure: Failed): void => {
+        stopped ??= failure;
+        controller?.abort(new Error(failure.message));
         finish(stopped);
       };
       // undici's headers and body timeouts run on its coarse timers (about a second's resolution):
@@ -87,7 +89,7 @@ export function createUpstreamClient({ probeTimeoutMs, connectTimeoutMs = 2_000 
         {
           onRequestStart(started) {
             controller = started;
-            if (stopped) started.abort(new Error('stopped'));
+            if (stopped) started.abort(new Error(stopped.message));
           },
           onResponseStart(_controller, statusCode, responseHeaders) {
             status = statusCode;
