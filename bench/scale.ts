@@ -8,7 +8,9 @@
  *     workers are registered and again after the run (what the workers cost; resident memory
  *     is reported too, but it mostly shows how far V8 let garbage pile up before collecting);
  *   - each worker's share of the requests against an even split (the fewest and the most any
- *     one worker got, as fractions of total / count).
+ *     one worker got, as fractions of total / count);
+ *   - its CPU and heap with the workers registered and no traffic, once settled after the run:
+ *     what health checks of idle workers cost (each probed once per HEALTH_CHECK_INTERVAL_MS, 5 s).
  * Figures go to docs/bench/scale-latest.json; BENCHMARKS.md ("At scale") has the method.
  *
  *   npm run bench:scale
@@ -69,8 +71,22 @@ async function heapAfterGcMb(pid: number, file: string): Promise<number> {
   return Number(readFileSync(file, 'utf8')) / 2 ** 20;
 }
 
-/** The balancer's upstream keep-alive (src/balancer/upstream/client.ts) and a second more. */
-const UPSTREAM_IDLE_MS = 5_000;
+/**
+ * The idle figures are taken from this long after the run: the requests' connections have
+ * idled out (the upstream keep-alive is 4 s), every worker is probed once per health-check
+ * interval again (busy workers are not probed), and V8 has compiled the probe path (about 20 s
+ * of probes at 1,000 workers; before that the same probes cost up to twice the CPU).
+ */
+const IDLE_SETTLE_MS = 25_000;
+const IDLE_MEASURE_MS = 10_000;
+
+/** The balancer's CPU in ms a second over IDLE_MEASURE_MS, once it has settled after the run. */
+async function idleCpu(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+  const before = cpuSeconds(pid);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MEASURE_MS));
+  return ((cpuSeconds(pid) - before) * 1000) / (IDLE_MEASURE_MS / 1000);
+}
 
 const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
@@ -86,12 +102,14 @@ interface Run {
   residentMb: number;
   /**
    * Heap in use after a full collection: with the workers registered; right after the run, with
-   * a kept-alive connection to every worker that served; and once those connections have idled
-   * out (the balancer's upstream keep-alive, 4 s, and a second more).
+   * a kept-alive connection to every worker that served; and idle, with the workers probed
+   * (after the idle CPU's window).
    */
   heapRegisteredMb: number;
   heapAfterMb: number;
   heapIdleMb: number;
+  /** CPU ms a second with no traffic: the health checks of idle workers. */
+  idleCpuMsPerSecond: number;
   errors: number;
   /** The fewest and most requests one worker got, over an even split's number. */
   shareMin: number;
@@ -136,7 +154,9 @@ async function measure(count: number, ports: readonly number[], logDir: string):
       residentMb: residentMb(balancer.pid!),
       heapRegisteredMb,
       heapAfterMb: await heapAfterGcMb(balancer.pid!, heapFile),
-      heapIdleMb: await new Promise<void>((resolve) => setTimeout(resolve, UPSTREAM_IDLE_MS)).then(() => heapAfterGcMb(balancer.pid!, heapFile)),
+      // After the run, so that the loaded run starts as soon after registering as it always has.
+      idleCpuMsPerSecond: await idleCpu(balancer.pid!),
+      heapIdleMb: await heapAfterGcMb(balancer.pid!, heapFile),
       errors: result.errors,
       shareMin: Math.min(...served) / even,
       shareMax: Math.max(...served) / even,
@@ -156,7 +176,7 @@ try {
     for (const count of inTurn(counts, round)) {
       const run = await measure(count, standIns.ports, logDir);
       runs.push(run);
-      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} / ${run.heapIdleMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
+      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, idle ${run.idleCpuMsPerSecond.toFixed(1)} ms CPU/s, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} / ${run.heapIdleMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
     }
   }
 } finally {
@@ -181,15 +201,16 @@ const summary = counts.map((count) => {
     heapRatio: ratio('heapAfterMb'),
     heapIdleMb: median(mine.map((r) => r.heapIdleMb)),
     heapIdleRatio: ratio('heapIdleMb'),
+    idleCpuMsPerSecond: median(mine.map((r) => r.idleCpuMsPerSecond)),
     shareMin: Math.min(...mine.map((r) => r.shareMin)),
     shareMax: Math.max(...mine.map((r) => r.shareMax)),
     errors: mine.reduce((n, r) => n + r.errors, 0),
   };
 });
-console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run, idle | vs 2: after the run, idle | resident | vs 2 | share of an even split (min-max)');
+console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run, idle | vs 2: after the run, idle | resident | vs 2 | share of an even split (min-max) | idle CPU');
 for (const s of summary) {
   console.log(
-    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB, ${s.heapIdleMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x, ${s.heapIdleRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)}`,
+    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB, ${s.heapIdleMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x, ${s.heapIdleRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)} | ${s.idleCpuMsPerSecond.toFixed(1)} ms/s`,
   );
 }
 const out = join(projectRoot, 'docs', 'bench', 'scale-latest.json');

@@ -52,4 +52,34 @@ describe('upstream client', () => {
     await upstream.close();
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('when a worker is probed, then the probe closes its connection after the answer, while requests keep theirs alive', async () => {
+    const connections: string[] = [];
+    const closed: string[] = [];
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"status":"ok"}');
+    });
+    server.on('connection', (socket) => {
+      const id = String(connections.length);
+      connections.push(id);
+      socket.once('close', () => closed.push(id));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+
+    expect(await upstream.forward(origin, '/is_prime/7', 'a', { timeoutMs: 1_000 })).toMatchObject({ ok: true, status: 200 });
+    // undici reuses a connection from the next turn of the event loop on.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await upstream.forward(origin, '/is_prime/7', 'b', { timeoutMs: 1_000 })).toMatchObject({ ok: true, status: 200 });
+    expect(connections).toHaveLength(1);
+    expect(await upstream.probe(origin)).toEqual({ ok: true });
+    expect(await upstream.probe(origin)).toEqual({ ok: true });
+    expect(connections).toHaveLength(3);
+    await expect.poll(() => closed.slice().sort()).toEqual(['1', '2']);
+
+    await upstream.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
 });
