@@ -8,8 +8,10 @@ const SERVED_BY = 'x-served-by';
 /**
  * One log line per request with its id, method, url, status and time, and the worker that
  * answered when a balancer passed one's answer on (`server`). Health probes arrive every few
- * seconds from the balancer, so they are logged at debug to keep the stream about real traffic;
- * errors are logged at warn (4xx) and error (5xx). Other lines about a request go through its
+ * seconds from the balancer, and every worker announces itself to the balancer every few
+ * seconds: both are logged at debug to keep the stream about real traffic (a worker that joins,
+ * comes back or changes status has its own line from the registry). Errors are logged at warn
+ * (4xx) and error (5xx). Other lines about a request go through its
  * `req.log`, so they carry the same `req` (id, method, url).
  *
  * The id is inside `req`, pino-http's own layout: a top-level `reqId` (its `quietReqLogger`)
@@ -40,5 +42,5 @@ export function createHttpLogger(logger: Logger): HttpLogger {
 function logLevelFor(url: string | undefined, status: number): 'error' | 'warn' | 'info' | 'debug' {
   if (status >= 500) return 'error';
   if (status >= 400) return 'warn';
-  return url === '/health_check' ? 'debug' : 'info';
+  return url === '/health_check' || url === '/server_up' ? 'debug' : 'info';
 }

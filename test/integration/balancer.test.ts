@@ -178,6 +178,15 @@ describe('balancer control API', () => {
     );
   });
 
+  it('when a worker announces itself again and again, then the log at info has its registration once, not a line per announce', async () => {
+    const { logger, records } = captureLogger('info');
+    const balancer = track(await startBalancer({}, logger));
+    for (let i = 0; i < 3; i++) await request(balancer.url).post('/server_up').send(body('http://127.0.0.1:5999')).expect(200);
+    await request(balancer.url).post('/server_up').send({ name: 'server1' }).expect(400);
+    expect(records.filter((r) => r.msg === 'server server1 is active')).toHaveLength(1);
+    expect(records.filter((r) => r.msg === 'request completed').map((r) => [r.level, r.res])).toEqual([[40, { statusCode: 400 }]]);
+  });
+
   it('when a worker posts /server_down, then it is draining and gets no requests', async () => {
     const balancer = track(await startBalancer());
     const worker = track(await startWorker('server1'));
