@@ -10,7 +10,8 @@
  *   - each worker's share of the requests against an even split (the fewest and the most any
  *     one worker got, as fractions of total / count);
  *   - its CPU and heap with the workers registered and no traffic, once settled after the run:
- *     what health checks of idle workers cost (each probed once per HEALTH_CHECK_INTERVAL_MS, 5 s).
+ *     what health checks of idle workers cost (each probed once per HEALTH_CHECK_INTERVAL_MS, 5 s);
+ *   - how long a scrape of /metrics takes, and its size, once every worker has served.
  * Figures go to docs/bench/scale-latest.json; BENCHMARKS.md ("At scale") has the method.
  *
  *   npm run bench:scale
@@ -90,6 +91,17 @@ async function idleCpu(pid: number): Promise<number> {
 
 const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
+async function scrapeMetrics(url: string): Promise<{ ms: number; kb: number }> {
+  const times: number[] = [];
+  let kb = 0;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    kb = (await (await fetch(`${url}/metrics`)).arrayBuffer()).byteLength / 1024;
+    times.push(performance.now() - started);
+  }
+  return { ms: median(times), kb };
+}
+
 async function servedCounts(url: string): Promise<Map<string, number>> {
   const { servers } = (await (await fetch(`${url}/servers`)).json()) as { servers: Array<{ name: string; served: number }> };
   return new Map(servers.map((s) => [s.name, s.served]));
@@ -110,6 +122,9 @@ interface Run {
   heapIdleMb: number;
   /** CPU ms a second with no traffic: the health checks of idle workers. */
   idleCpuMsPerSecond: number;
+  /** A scrape of /metrics: the median time of three, and its size. */
+  scrapeMs: number;
+  scrapeKb: number;
   errors: number;
   /** The fewest and most requests one worker got, over an even split's number. */
   shareMin: number;
@@ -144,6 +159,7 @@ async function measure(count: number, ports: readonly number[], logDir: string):
     const result = await wrk(target, connections, seconds);
     const cpu = cpuSeconds(balancer.pid!) - cpuBefore;
     const after = await servedCounts(url);
+    const scrape = await scrapeMetrics(url);
     const served = [...after].map(([name, n]) => n - (before.get(name) ?? 0));
     const total = served.reduce((a, b) => a + b, 0);
     const even = total / count;
@@ -152,6 +168,8 @@ async function measure(count: number, ports: readonly number[], logDir: string):
       rps: result.rps,
       cpuUsPerRequest: (cpu * 1e6) / result.requests,
       residentMb: residentMb(balancer.pid!),
+      scrapeMs: scrape.ms,
+      scrapeKb: scrape.kb,
       heapRegisteredMb,
       heapAfterMb: await heapAfterGcMb(balancer.pid!, heapFile),
       // After the run, so that the loaded run starts as soon after registering as it always has.
@@ -176,7 +194,7 @@ try {
     for (const count of inTurn(counts, round)) {
       const run = await measure(count, standIns.ports, logDir);
       runs.push(run);
-      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, idle ${run.idleCpuMsPerSecond.toFixed(1)} ms CPU/s, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} / ${run.heapIdleMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
+      console.log(`round ${round + 1}, ${count} workers: ${run.rps.toFixed(0)} req/s, ${run.cpuUsPerRequest.toFixed(0)} µs CPU/req, idle ${run.idleCpuMsPerSecond.toFixed(1)} ms CPU/s, /metrics ${run.scrapeMs.toFixed(1)} ms ${run.scrapeKb.toFixed(0)} kB, heap ${run.heapRegisteredMb.toFixed(1)} / ${run.heapAfterMb.toFixed(1)} / ${run.heapIdleMb.toFixed(1)} MB, resident ${run.residentMb.toFixed(0)} MB, share ${run.shareMin.toFixed(2)}-${run.shareMax.toFixed(2)}, errors ${run.errors}`);
     }
   }
 } finally {
@@ -187,7 +205,7 @@ try {
 const base = counts[0]!;
 const summary = counts.map((count) => {
   const mine = runs.filter((r) => r.count === count);
-  const ratio = (field: 'cpuUsPerRequest' | 'residentMb' | 'heapAfterMb' | 'heapIdleMb') =>
+  const ratio = (field: 'cpuUsPerRequest' | 'residentMb' | 'heapAfterMb' | 'heapIdleMb' | 'scrapeMs') =>
     median(mine.map((r, i) => r[field] / runs.filter((b) => b.count === base)[i]![field]));
   return {
     count,
@@ -202,15 +220,18 @@ const summary = counts.map((count) => {
     heapIdleMb: median(mine.map((r) => r.heapIdleMb)),
     heapIdleRatio: ratio('heapIdleMb'),
     idleCpuMsPerSecond: median(mine.map((r) => r.idleCpuMsPerSecond)),
+    scrapeMs: median(mine.map((r) => r.scrapeMs)),
+    scrapeKb: median(mine.map((r) => r.scrapeKb)),
+    scrapeRatio: ratio('scrapeMs'),
     shareMin: Math.min(...mine.map((r) => r.shareMin)),
     shareMax: Math.max(...mine.map((r) => r.shareMax)),
     errors: mine.reduce((n, r) => n + r.errors, 0),
   };
 });
-console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run, idle | vs 2: after the run, idle | resident | vs 2 | share of an even split (min-max) | idle CPU');
+console.log('\nworkers | req/s | CPU/req | vs 2 | heap after GC: registered, after the run, idle | vs 2: after the run, idle | resident | vs 2 | share of an even split (min-max) | idle CPU | /metrics scrape, vs 2');
 for (const s of summary) {
   console.log(
-    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB, ${s.heapIdleMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x, ${s.heapIdleRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)} | ${s.idleCpuMsPerSecond.toFixed(1)} ms/s`,
+    `${s.count} | ${s.rps.toFixed(0)} | ${s.cpuUsPerRequest.toFixed(0)} µs | ${s.cpuRatio.toFixed(2)}x | ${s.heapRegisteredMb.toFixed(1)} MB, ${s.heapAfterMb.toFixed(1)} MB, ${s.heapIdleMb.toFixed(1)} MB | ${s.heapRatio.toFixed(2)}x, ${s.heapIdleRatio.toFixed(2)}x | ${s.residentMb.toFixed(0)} MB | ${s.memoryRatio.toFixed(2)}x | ${s.shareMin.toFixed(2)}-${s.shareMax.toFixed(2)} | ${s.idleCpuMsPerSecond.toFixed(1)} ms/s | ${s.scrapeMs.toFixed(1)} ms ${s.scrapeKb.toFixed(0)} kB, ${s.scrapeRatio.toFixed(1)}x`,
   );
 }
 const out = join(projectRoot, 'docs', 'bench', 'scale-latest.json');

@@ -47,9 +47,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * probes have an Agent of their own: one connection per worker, closed after the answer. An idle
  * worker is probed once per health-check interval (5 s), longer than a connection is kept alive
  * (4 s), so a kept probe connection would never be used again: it would only hold a pool per
- * worker meanwhile. Measured with 1,000 idle workers: heap after a full collection 30 MB with
- * probes through the requests' pools, 14.5 MB this way (13 MB with 2 workers), and the
- * balancer's CPU about 70 against 45 ms a second.
+ * worker meanwhile. Measured with 1,000 idle workers (BENCHMARKS.md, "At scale"): half the heap,
+ * and about a third less CPU, than probes through the requests' pools.
  */
 export function createUpstreamClient({ probeTimeoutMs, connectTimeoutMs = 2_000 }: UpstreamClientOptions): UpstreamClient {
   const limits = { connect: { timeout: connectTimeoutMs }, maxResponseSize: MAX_ANSWER_BYTES, maxHeaderSize: 16 * 1024 };
@@ -120,14 +119,26 @@ export function createUpstreamClient({ probeTimeoutMs, connectTimeoutMs = 2_000 
     });
   };
 
+  const probeOnce = async (origin: string): Promise<ProbeResult> => {
+    const result = await get(probes, { origin, path: '/health_check', headers: {}, reset: true }, probeTimeoutMs);
+    if (!result.ok) return { ok: false, message: `health check: ${result.message}` };
+    return result.status === 200 ? { ok: true } : { ok: false, message: `health check answered ${result.status}` };
+  };
+  const probing = new Map<string, Promise<ProbeResult>>();
+
   return {
     forward: (origin, path, requestId, { timeoutMs, signal }) =>
       get(requests, { origin, path, headers: { [REQUEST_ID_HEADER]: requestId }, reset: false }, timeoutMs, signal),
 
-    async probe(origin) {
-      const result = await get(probes, { origin, path: '/health_check', headers: {}, reset: true }, probeTimeoutMs);
-      if (!result.ok) return { ok: false, message: `health check: ${result.message}` };
-      return result.status === 200 ? { ok: true } : { ok: false, message: `health check answered ${result.status}` };
+    probe(origin) {
+      // One probe per worker at a time: the health checker's and one after a timed-out try share
+      // it, instead of the second waiting for the first's one connection and running out of time.
+      let running = probing.get(origin);
+      if (!running) {
+        running = probeOnce(origin).finally(() => probing.delete(origin));
+        probing.set(origin, running);
+      }
+      return running;
     },
 
     // Called once the server has answered every client: nothing in flight is worth waiting for.

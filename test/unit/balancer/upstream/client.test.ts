@@ -82,4 +82,25 @@ describe('upstream client', () => {
     await upstream.close();
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('when a worker is probed twice at once, then one probe goes out and both callers get its answer', async () => {
+    let probes = 0;
+    const server = createServer((_req, res) => {
+      probes += 1;
+      // Slow enough that the second probe starts while the first is in flight.
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+
+    expect(await Promise.all([upstream.probe(origin), upstream.probe(origin)])).toEqual([{ ok: true }, { ok: true }]);
+    expect(probes).toBe(1);
+    expect(await upstream.probe(origin)).toEqual({ ok: true });
+    expect(probes).toBe(2);
+
+    await upstream.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
 });
+
