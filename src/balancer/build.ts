@@ -63,7 +63,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     // Spare slots go to running jobs.
     onSpareCapacity: () => jobs.pump(),
   });
-  const upstream = createUpstreamClient({ probeTimeoutMs: config.healthCheckTimeoutMs });
+  const upstream = createUpstreamClient({ probeTimeoutMs: config.healthCheckTimeoutMs, probeIntervalMs: config.healthCheckIntervalMs });
   const metrics = createMetrics(registry, { defaults: processMetrics, queueDepth: () => admission.depth });
   // The status page's charts count what the metrics count: every answer a worker gave.
   const routeMetrics: BalancerMetrics = {

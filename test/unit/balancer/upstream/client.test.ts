@@ -5,7 +5,7 @@ import { createUpstreamClient } from '../../../../src/balancer/upstream/client.j
 
 describe('upstream client', () => {
   it('when the client has already gone, then nothing is sent and the result says so (it never throws)', async () => {
-    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 5_000 });
     const gone = new AbortController();
     gone.abort();
     await expect(upstream.forward('http://127.0.0.1:9', '/is_prime/7', 'id', { timeoutMs: 1_000, signal: gone.signal })).resolves.toMatchObject({
@@ -16,7 +16,7 @@ describe('upstream client', () => {
   });
 
   it('when nothing listens at the address, then it is a refused failure, not an exception', async () => {
-    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 5_000 });
     await expect(upstream.forward('http://127.0.0.1:9', '/is_prime/7', 'id', { timeoutMs: 1_000 })).resolves.toMatchObject({ ok: false, kind: 'refused' });
     await upstream.close();
   });
@@ -27,7 +27,7 @@ describe('upstream client', () => {
       res.end(Buffer.alloc(1024 * 1024, 32));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 5_000 });
     const { port } = server.address() as AddressInfo;
     await expect(upstream.forward(`http://127.0.0.1:${port}`, '/is_prime/7', 'id', { timeoutMs: 1_000 })).resolves.toMatchObject({
       ok: false,
@@ -43,7 +43,7 @@ describe('upstream client', () => {
     const sawCancel = new Promise<void>((resolve) => (cancelled = resolve));
     const server = createServer((req) => req.socket.once('close', cancelled));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 5_000 });
     const { port } = server.address() as AddressInfo;
     const started = performance.now();
     await expect(upstream.forward(`http://127.0.0.1:${port}`, '/is_prime/7', 'id', { timeoutMs: 150 })).resolves.toMatchObject({ ok: false, kind: 'timeout' });
@@ -53,7 +53,7 @@ describe('upstream client', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('when a worker is probed, then the probe closes its connection after the answer, while requests keep theirs alive', async () => {
+  it('when probes come less often than a connection is kept (the default 5 s), then each closes its connection after the answer, while requests keep theirs alive', async () => {
     const connections: string[] = [];
     const closed: string[] = [];
     const server = createServer((_req, res) => {
@@ -67,7 +67,7 @@ describe('upstream client', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 5_000 });
 
     expect(await upstream.forward(origin, '/is_prime/7', 'a', { timeoutMs: 1_000 })).toMatchObject({ ok: true, status: 200 });
     // undici reuses a connection from the next turn of the event loop on.
@@ -92,7 +92,7 @@ describe('upstream client', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000 });
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 5_000 });
 
     expect(await Promise.all([upstream.probe(origin), upstream.probe(origin)])).toEqual([{ ok: true }, { ok: true }]);
     expect(probes).toBe(1);
@@ -100,6 +100,26 @@ describe('upstream client', () => {
     expect(probes).toBe(2);
 
     await upstream.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('when probes come sooner than a connection idles out, then they share one kept-alive connection', async () => {
+    let connections = 0;
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'));
+    server.on('connection', () => (connections += 1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const upstream = createUpstreamClient({ probeTimeoutMs: 1_000, probeIntervalMs: 200 });
+
+    for (let i = 0; i < 3; i++) {
+      expect(await upstream.probe(origin)).toEqual({ ok: true });
+      // undici reuses a connection from the next turn of the event loop on.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(connections).toBe(1);
+
+    await upstream.close();
+    server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
 });
