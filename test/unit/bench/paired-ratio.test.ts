@@ -10,7 +10,7 @@ describe('paired ratio of two targets measured round by round', () => {
   });
 
   it('when ours is above in some rounds and below in others by about as much, then the interval contains 1', () => {
-    // Session 10's second bench run (BENCHMARKS.md): distcalc and nginx round robin, req/s by round.
+    // Req/s by round from a real mixed bench run: distcalc, then nginx round robin.
     const r = pairedRatio([375, 379, 378, 376, 370, 379, 377, 370], [381, 377, 383, 380, 378, 363, 372, 360]);
     expect(r.low).toBeLessThan(1);
     expect(r.high).toBeGreaterThan(1);
