@@ -11,8 +11,8 @@ const SERVED_BY = 'x-served-by';
  * seconds from the balancer, and every worker announces itself to the balancer every few
  * seconds: both are logged at debug to keep the stream about real traffic (a worker that joins,
  * comes back or changes status has its own line from the registry). Errors are logged at warn
- * (4xx) and error (5xx). Other lines about a request go through its
- * `req.log`, so they carry the same `req` (id, method, url).
+ * (4xx) and error (5xx). Other lines about a request go through its `req.log`, so they carry
+ * the same `req` (id, method, url).
  *
  * The id is inside `req`, pino-http's own layout: a top-level `reqId` (its `quietReqLogger`)
  * costs a second child logger per request, measured at about 20 µs of the balancer's CPU on
