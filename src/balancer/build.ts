@@ -46,8 +46,11 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
     onTransition: (transition) => {
       const { server, from, to, reason } = transition;
       logger.info({ server: server.name, address: server.address, from, to, reason }, `server ${server.name} is ${to}`);
-      history.transition(transition);
-      if (to === 'removed') {
+      // Metric series and charts are by name, and a worker may come back under its name at
+      // another address (a restarted container): the one still registered keeps them.
+      const nameGone = to === 'removed' && !registry.servers.some((other) => other.name === server.name);
+      history.transition(transition, { forget: nameGone });
+      if (nameGone) {
         metrics.forget(server.name).catch((err: unknown) => logger.error({ err, server: server.name }, 'could not remove the metrics of a removed server'));
       }
       // Waiting requests may now have a worker, or none left to wait for.

@@ -11,6 +11,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The longest delay Node's timers keep (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export class EnvReader {
   private readonly problems: string[] = [];
 
@@ -35,6 +38,14 @@ export class EnvReader {
       return this.fail(name, `must be between ${min} and ${max}, got ${value}`, fallback);
     }
     return value;
+  }
+
+  /**
+   * A time in milliseconds, at most MAX_TIMER_MS: Node fires a longer timer after 1 ms, so a
+   * timeout set beyond it would end every wait at once.
+   */
+  ms(name: string, fallback: number, { min = 0, max = MAX_TIMER_MS } = {}): number {
+    return this.int(name, fallback, { min, max: Math.min(max, MAX_TIMER_MS) });
   }
 
   /** A whole number in range, or one of `words` (such as `auto`). */

@@ -44,9 +44,9 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     advertisedUrl: auto ? 'auto' : read.origin('ADVERTISED_URL', undefined),
     balancerUrls: read.origins('BALANCER_URL', ['http://127.0.0.1:9000']),
     registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
-    announceIntervalMs: read.int('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
-    announceRetryMaxMs: read.int('ANNOUNCE_RETRY_MAX_MS', 5_000, { min: 50 }),
-    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+    announceIntervalMs: read.ms('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
+    announceRetryMaxMs: read.ms('ANNOUNCE_RETRY_MAX_MS', 5_000, { min: 50 }),
+    shutdownTimeoutMs: read.ms('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
     maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: 100_000 }),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     // More checks at once than cores only makes each one slower.

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogger } from '../support/logger.js';
 import { listen, startBalancer, startWorker, type Running } from '../support/in-process.js';
+import { RawConnection, rawRequest } from '../support/raw-http.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -246,5 +247,34 @@ describe('balancer control API', () => {
     expect(res.text).toContain('distcalc_requests_total{server="none",outcome="rejected"} 1');
     expect(res.text).toContain('distcalc_servers{status="active"} 1');
     expect(res.text).toContain('distcalc_request_duration_seconds_bucket');
+  });
+
+  it('when a worker comes back under its name at a new address and the old entry is forgotten, then its metric series stay', async () => {
+    const balancer = track(await startBalancer());
+    const old = track(await startWorker('server1'));
+    balancer.register(old);
+    await request(balancer.url).get('/is_prime/7').expect(200);
+    balancer.register(track(await startWorker('server1')));
+    await request(balancer.url).get('/is_prime/7').expect(200);
+    balancer.registry.remove(balancer.registry.get(old.url)!, 'not seen for 300 s');
+    const series = async () => (await request(balancer.url).get('/metrics')).text.match(/^distcalc_requests_total\{server="server1".*$/m)?.[0];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await series()).toBe('distcalc_requests_total{server="server1",outcome="ok"} 2');
+    balancer.registry.remove(balancer.registry.servers[0]!, 'not seen for 300 s');
+    await expect.poll(series).toBeUndefined();
+  });
+
+  it('when a request names its target in absolute form, as proxies send it, then it is routed by its path', async () => {
+    const balancer = track(await startBalancer());
+    balancer.register(track(await startWorker('server1')));
+    const connection = await RawConnection.open(balancer.url);
+    try {
+      connection.send(rawRequest(`${balancer.url}/is_prime/7`) + rawRequest(`${balancer.url}/servers?x=1`));
+      const [prime, servers] = await connection.answers(2);
+      expect([prime!.status, JSON.parse(prime!.body)]).toEqual([200, expect.objectContaining({ number: '7', is_prime: true })]);
+      expect(servers!.status).toBe(200);
+    } finally {
+      connection.close();
+    }
   });
 });

@@ -43,16 +43,32 @@ describe('misbehaving workers while requests flow', () => {
     await request(balancer.url).get('/is_prime/97').expect(200);
   });
 
-  it('when a worker is slow but its health check answers, then the timed-out request is retried and the worker kept', async () => {
+  it('when a worker is slow at heavy checks but its health check answers, then the timed-out request is retried and the worker kept', async () => {
     const balancer = track(await startBalancer({ requestTimeoutMs: 200 }));
     const slow = track(await fakeWorker('slow', 'slow', { slowMs: 600 }));
     balancer.register(slow);
     balancer.register(track(await startWorker('good')));
-    const result = await runLoad(balancer.url, '/is_prime/97', 2, AbortSignal.timeout(600));
+    // 2^64 + 13: a heavy check, which may take a worker long.
+    const result = await runLoad(balancer.url, '/is_prime/18446744073709551629', 2, AbortSignal.timeout(600));
     expect(result.errors).toEqual([]);
     expect([...result.statuses.keys()]).toEqual([200]);
     expect(balancer.registry.get(slow.url)).toMatchObject({ status: 'active' });
     expect(balancer.registry.get(slow.url)?.lastError).toMatch(/no answer within 200 ms; health check passed/);
+  });
+
+  it('when a worker answers its health check but not a light check, then it is taken out after one timed-out try and the next requests do not wait for it', async () => {
+    // The default interval: an inactive worker's first probe comes after 312-625 ms.
+    const balancer = track(await startBalancer({ requestTimeoutMs: 200, healthCheckIntervalMs: 5_000 }));
+    const hung = track(await fakeWorker('hung', 'hang', { healthy: true }));
+    balancer.register(hung);
+    balancer.register(track(await startWorker('good')));
+    await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
+    await expect.poll(() => balancer.registry.get(hung.url)?.status, { timeout: 1_000 }).toBe('inactive');
+    expect(balancer.registry.get(hung.url)?.lastError).toMatch(/no answer within 200 ms to a light check, though its health check passed/);
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(hung.seen.requests).toBe(1);
   });
 
   it('when a worker hangs entirely, then it is taken out after its try and its probe time out', async () => {
@@ -71,10 +87,10 @@ describe('misbehaving workers while requests flow', () => {
     const bad = track(await fakeWorker('bad', 'error500'));
     balancer.register(bad);
     balancer.register(track(await startWorker('good')));
-    // Round robin sends every request to `bad` first; each is then retried on `good`.
-    for (let i = 0; i < 2; i++) await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
+    // Requests take turns: every other one goes to `bad` first and is then retried on `good`.
+    for (let i = 0; i < 4; i++) await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
     expect(balancer.registry.get(bad.url)).toMatchObject({ status: 'active', consecutiveFailures: 2 });
-    await request(balancer.url).get('/is_prime/97').expect(200);
+    for (let i = 0; i < 2; i++) await request(balancer.url).get('/is_prime/97').expect(200);
     expect(balancer.registry.get(bad.url)?.status).toBe('inactive');
   });
 

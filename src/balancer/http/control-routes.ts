@@ -3,7 +3,8 @@ import express, { type RequestHandler, type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
 import { parseRegistration, requireToken } from '../workers/registration.js';
-import { describeServer, type Registry } from '../workers/registry.js';
+import type { Registry } from '../workers/registry.js';
+import { describeServer } from './server-view.js';
 
 export interface ControlDeps {
   registry: Registry;

@@ -14,6 +14,7 @@ import { isPrimePath, type PrimeRoute } from '../routing/prime-route.js';
  */
 export function createListener(app: Express, primeRoute: PrimeRoute, httpLogger: HttpLogger): RequestListener {
   return (req, res) => {
+    if (req.url && req.url.charCodeAt(0) !== 47 /* / */) req.url = toOriginForm(req.url);
     if (!isPrimePath(req.url ?? '')) {
       app(req, res);
       return;
@@ -22,4 +23,18 @@ export function createListener(app: Express, primeRoute: PrimeRoute, httpLogger:
     applySecurityHeaders(res);
     primeRoute(req, res).catch((err: unknown) => replyWithError(err, res, req.log));
   };
+}
+
+const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i;
+
+/**
+ * A request target in absolute form (`GET http://host/is_prime/7`, as proxies send it), which
+ * RFC 9112 asks a server to accept, is routed by its path and query. Anything else (`*`) is
+ * left for the app to answer.
+ */
+function toOriginForm(target: string): string {
+  const authority = SCHEME_AND_AUTHORITY.exec(target);
+  if (!authority) return target;
+  const rest = target.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

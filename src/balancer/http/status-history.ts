@@ -87,9 +87,9 @@ export class StatusHistory {
     if (bucket.latencies.length < SAMPLES_PER_SECOND) bucket.latencies.push(ms);
   }
 
-  /** A worker changed state (registry's onTransition); a removed one's chart goes with it. */
-  transition({ server, from, to, reason }: Transition): void {
-    if (to === 'removed') {
+  /** A worker changed state (registry's onTransition); `forget`: its chart goes too. */
+  transition({ server, from, to, reason }: Transition, { forget = to === 'removed' } = {}): void {
+    if (forget) {
       this.buckets.delete(server.name);
       this.series.delete(server.name);
     }

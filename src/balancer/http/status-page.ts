@@ -4,7 +4,8 @@ import express from 'express';
 import type { AdmissionQueue } from '../routing/admission.js';
 import { CHARTS_JS } from './status-charts.js';
 import type { StatusHistory } from './status-history.js';
-import { describeServer, type Registry } from '../workers/registry.js';
+import type { Registry } from '../workers/registry.js';
+import { describeServer } from './server-view.js';
 
 /**
  * A small live status page at `/`: plain HTML, a stylesheet and a script that polls

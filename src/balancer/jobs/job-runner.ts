@@ -104,7 +104,7 @@ export class JobRunner {
       task.overdueHandled = true;
       // Its worker may be frozen: ask its health check as a timed-out request would.
       for (const attempt of task.attempts) {
-        this.deps.judgeWorker(attempt.server, { kind: 'timeout', message: `task ${task.range.from}-${task.range.to} overdue after ${now - task.startedAt} ms` });
+        this.deps.judgeWorker(attempt.server, { kind: 'timeout', message: `task ${task.range.from}-${task.range.to} overdue after ${now - task.startedAt} ms` }, true);
       }
       this.deps.logger.info({ job: this.id, from: String(task.range.from), to: String(task.range.to), afterMs: now - task.startedAt }, 'task overdue: running a backup');
     }
@@ -179,7 +179,7 @@ export class JobRunner {
       return { ...outcome.counts, server: attempt.server.name, elapsedMs: outcome.elapsedMs, wallMs, backup: attempt.backup };
     }
     if (outcome.failure.kind === 'aborted') return undefined;
-    this.deps.judgeWorker(attempt.server, outcome.failure);
+    this.deps.judgeWorker(attempt.server, outcome.failure, true);
     // Another attempt at the same range is still running: it may yet answer.
     if (task.attempts.size > 0) return undefined;
     if (outcome.rejected) {

@@ -71,8 +71,9 @@ export class AdmissionQueue {
 
   /**
    * A worker for this request (already counted in flight: give it back with `release`), or why
-   * there is none. `hedge`: a second copy of a request already being answered, which does not
-   * take a turn in the rotation. `signal`: the client hung up, the request leaves the queue.
+   * there is none. Only a request's first try (nothing `tried` yet) takes a turn in the
+   * rotation: a retry or a hedge does not, so that a worker failing every try is not handed the
+   * next request by its own retries. `signal`: the client hung up, the request leaves the queue.
    */
   acquire(
     tried: ReadonlySet<string>,
@@ -80,12 +81,11 @@ export class AdmissionQueue {
       signal,
       maxWaitMs = Number.POSITIVE_INFINITY,
       heavy = false,
-      hedge = false,
-    }: { signal?: AbortSignal; maxWaitMs?: number; heavy?: boolean; hedge?: boolean } = {},
+    }: { signal?: AbortSignal; maxWaitMs?: number; heavy?: boolean } = {},
   ): Admission | Promise<Admission> {
     const { registry, select } = this.options;
     if (signal?.aborted) return { ok: false, reason: 'aborted' };
-    const server = select(registry.servers, tried, heavy, !hedge);
+    const server = select(registry.servers, tried, heavy, tried.size === 0);
     if (server) {
       registry.begin(server, heavy);
       return { ok: true, server };
@@ -190,7 +190,7 @@ export class AdmissionQueue {
       }
       const queue = waiter.heavy ? heavy : light;
       const index = waiter.heavy ? h : l;
-      const server = select(servers, waiter.tried, waiter.heavy);
+      const server = select(servers, waiter.tried, waiter.heavy, waiter.tried.size === 0);
       const admission = server ? ({ ok: true, server } as const) : this.refusal(waiter.tried);
       if (admission) {
         if (server) registry.begin(server, waiter.heavy);

@@ -98,7 +98,7 @@ export function hedgedTry(deps: TryDeps, first: ServerEntry, request: TryRequest
       // Within the first copy's budget, so that a hedge never outlives the request's deadline.
       const budgetMs = timeoutMs - (performance.now() - firstStarted);
       if (settled || signal.aborted || tried.size >= deps.maxTries || budgetMs < 1 || !hedging?.budget.available) return;
-      const admitted = admission.acquire(tried, { maxWaitMs: 0, hedge: true });
+      const admitted = admission.acquire(tried, { maxWaitMs: 0 });
       if (admitted instanceof Promise || !admitted.ok) return;
       hedging.budget.spend();
       tried.add(admitted.server.address);

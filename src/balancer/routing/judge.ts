@@ -28,27 +28,32 @@ export function errorForFailures(failures: readonly UpstreamFailure[]): HttpErro
   return new HttpError(502, 'upstream_failed', 'every server that was tried failed');
 }
 
-export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure) => void;
+/** `heavy`: the failed try was a heavy calculation (or a job's task), which may take long. */
+export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy: boolean) => void;
 
 /**
  * Decides what a failed try says about the worker. Refused or reset: nobody is there, out at
- * once. Timeout: maybe just a long calculation, so its health check is asked (in the
- * background: the request has already moved on) and the worker is kept if it answers; one
- * probe per worker at a time, however many requests timed out there. Anything else counts
- * towards FAILURE_THRESHOLD.
+ * once. Timeout: its health check is asked (in the background: the request has already moved
+ * on; one probe per worker at a time, however many requests timed out there). A failed probe
+ * takes the worker out at once. A passing one keeps a worker whose heavy calculation ran long:
+ * it is busy, not broken. A light check takes a worker microseconds, so a worker that answers
+ * its health check but not a light check has a fault of its own, and the timeout counts towards
+ * FAILURE_THRESHOLD. Anything else counts towards FAILURE_THRESHOLD.
  */
 export function createWorkerJudge({ registry, probe }: { registry: Registry; probe: (address: string) => Promise<ProbeResult> }): WorkerJudge {
   const probing = new WeakSet<ServerEntry>();
-  return (server, failure) => {
+  return (server, failure, heavy) => {
     if (failure.kind === 'refused') {
       registry.recordFailure(server, failure.message, { immediate: true });
     } else if (failure.kind === 'timeout') {
       if (probing.has(server)) return;
       probing.add(server);
+      const probedSince = server.activeSince;
       void probe(server.address).then((result) => {
         probing.delete(server);
-        if (result.ok) server.lastError = `${failure.message}; health check passed, kept in rotation`;
-        else registry.recordFailure(server, `${failure.message}; ${result.message}`, { immediate: true });
+        if (!result.ok) registry.markFailed(server, `${failure.message}; ${result.message}`, probedSince);
+        else if (heavy) server.lastError = `${failure.message}; health check passed, kept in rotation`;
+        else registry.recordFailure(server, `${failure.message} to a light check, though its health check passed`);
       });
     } else {
       registry.recordFailure(server, failure.message);

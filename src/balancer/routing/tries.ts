@@ -55,7 +55,7 @@ export async function forwardWithRetries(deps: TriesDeps, request: ForwardReques
     const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
     const answered = await hedgedTry(deps, admitted.server, { ...request, timeoutMs, tried }, (server, failure, answeredElsewhere) => {
       metrics.retry(server.name, failure.kind);
-      deps.judgeWorker(server, failure);
+      deps.judgeWorker(server, failure, request.heavy);
       if (answeredElsewhere) {
         log.warn({ server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
         return;

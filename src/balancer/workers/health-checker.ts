@@ -42,7 +42,8 @@ const STABLE_INTERVALS = 3;
  * so a recovered worker is back within one interval while a flapping one is probed (and can
  * come back) ever more rarely. Active workers with no traffic for `idleAfterMs` are probed
  * once per interval, each at its own moment in the interval, to take a dead one out before a
- * client finds it. Probes of one round run in parallel; rounds never overlap.
+ * client finds it. Probes run in parallel, one at a time per worker, and the next round does not
+ * wait for them: a worker that lets its probe time out delays no other worker's.
  */
 export function createHealthChecker({
   registry,
@@ -58,6 +59,7 @@ export function createHealthChecker({
   const tickMs = Math.max(5, Math.round(intervalMs / 10));
   const baseMs = Math.max(tickMs, Math.round(intervalMs / 8));
   const states = new Map<string, ProbeState>();
+  const probing = new Set<ServerEntry>();
   let timer: NodeJS.Timeout | undefined;
   let running = false;
 
@@ -97,14 +99,16 @@ export function createHealthChecker({
   };
 
   const check = async (server: ServerEntry): Promise<void> => {
-    const result = await probe(server.address);
+    const probedSince = server.activeSince;
+    probing.add(server);
+    const result = await probe(server.address).finally(() => probing.delete(server));
     onResult(server, result);
     const state = stateOf(server, now());
     if (result.ok) {
       registry.markHealthy(server);
       if (server.status === 'inactive') state.nextAt = now() + baseMs;
     } else if (server.status !== 'inactive') {
-      registry.markFailed(server, result.message);
+      registry.markFailed(server, result.message, probedSince);
     } else {
       backoff(state, now());
       logger.debug({ server: server.name, reason: result.message, nextProbeInMs: state.nextAt - now() }, 'still unhealthy');
@@ -120,7 +124,7 @@ export function createHealthChecker({
       }
     }
     for (const address of states.keys()) if (!registry.get(address)) states.delete(address);
-    const due = registry.servers.filter((server) => isDue(server, at));
+    const due = registry.servers.filter((server) => !probing.has(server) && isDue(server, at));
     await Promise.all(due.map(check));
   };
 
@@ -128,11 +132,8 @@ export function createHealthChecker({
   let generation = 0;
   const loop = (mine: number): void => {
     timer = setTimeout(() => {
-      runOnce()
-        .catch((err: unknown) => logger.error({ err }, 'health check round failed'))
-        .finally(() => {
-          if (running && mine === generation) loop(mine);
-        });
+      runOnce().catch((err: unknown) => logger.error({ err }, 'health check round failed'));
+      if (running && mine === generation) loop(mine);
     }, tickMs);
   };
 

@@ -99,7 +99,7 @@ export class Registry {
       this.move(known, 'active', 'announced itself');
       return known;
     }
-    if (this.servers.length >= this.maxServers) {
+    if (this.servers.length >= this.maxServers && !this.makeRoom()) {
       throw new HttpError(503, 'registry_full', `the balancer accepts at most ${this.maxServers} servers`, {
         'Retry-After': '30',
       });
@@ -146,15 +146,20 @@ export class Registry {
     entry.lastError = error;
     entry.consecutiveFailures += 1;
     if (!immediate && entry.consecutiveFailures < this.failureThreshold) return false;
-    this.move(entry, 'inactive', error);
-    return true;
+    return this.takeOut(entry, error);
   }
 
-  /** Takes the worker out of rotation now: its health probe failed. */
-  markFailed(entry: ServerEntry, error: string): void {
+  /**
+   * Takes the worker out of rotation now: its health probe, sent when the worker had been
+   * active since `probedSince`, failed. A draining worker answers its probe 503 on purpose and
+   * is left as it is; so is one that came back while the probe ran (it announced itself, or
+   * passed another probe): the failure is older than what the registry knows.
+   */
+  markFailed(entry: ServerEntry, error: string, probedSince = entry.activeSince): void {
+    if (entry.status === 'draining' || entry.activeSince !== probedSince) return;
     entry.failures += 1;
     entry.lastError = error;
-    this.move(entry, 'inactive', error);
+    this.takeOut(entry, error);
   }
 
   /** A health probe passed: an inactive worker is back after RECOVERY_THRESHOLD passes in a row. */
@@ -196,10 +201,32 @@ export class Registry {
     this.onTransition({ server: entry, from: entry.status, to: 'removed', reason });
   }
 
+  /**
+   * When the registry is full, a new worker takes the place of the one gone longest (inactive
+   * or draining, nothing in flight) rather than wait for it to be forgotten: workers that come
+   * and go (a scaled deployment, rolling updates) would otherwise fill it with the gone.
+   */
+  private makeRoom(): boolean {
+    let gone: ServerEntry | undefined;
+    for (const entry of this.servers) {
+      if (entry.status === 'active' || entry.inFlight > 0) continue;
+      if (!gone || (entry.lastSeen ?? entry.activeSince) < (gone.lastSeen ?? gone.activeSince)) gone = entry;
+    }
+    if (gone) this.remove(gone, 'made room for a new worker');
+    return gone !== undefined;
+  }
+
   countActive(): number {
     let active = 0;
     for (const entry of this.servers) if (entry.status === 'active') active += 1;
     return active;
+  }
+
+  /** Out of rotation; a draining worker stays draining: it is leaving, and says when it is back. */
+  private takeOut(entry: ServerEntry, reason: string): boolean {
+    if (entry.status === 'draining') return false;
+    this.move(entry, 'inactive', reason);
+    return true;
   }
 
   private move(entry: ServerEntry, to: ServerStatus, reason: string): void {
@@ -213,18 +240,4 @@ export class Registry {
     }
     this.onTransition({ server: entry, from, to, reason });
   }
-}
-
-/** The `<entry>` of the HTTP contract. */
-export function describeServer(entry: ServerEntry): Record<string, unknown> {
-  return {
-    name: entry.name,
-    address: entry.address,
-    status: entry.status,
-    in_flight: entry.inFlight,
-    served: entry.served,
-    failures: entry.failures,
-    last_error: entry.lastError,
-    last_seen: entry.lastSeen === null ? null : new Date(entry.lastSeen).toISOString(),
-  };
 }

@@ -5,7 +5,7 @@ import { createRoundRobin } from './round-robin.js';
 /**
  * Picks a worker with room for this request (`heavy`: a heavy calculation) that is not in
  * `exclude` (already tried), or undefined when there is none. `takeTurn` false picks without
- * moving the rotation on: a hedge is an extra copy of a request, not a request's turn.
+ * moving the rotation on: a retry or a hedge is another try of a request, not a request's turn.
  */
 export type Selector = (servers: readonly ServerEntry[], exclude: ReadonlySet<string>, heavy: boolean, takeTurn?: boolean) => ServerEntry | undefined;
 

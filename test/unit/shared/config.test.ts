@@ -28,6 +28,14 @@ describe('configuration', () => {
     }
   });
 
+  it('when a time is longer than a timer can wait, then it is refused instead of firing at once', () => {
+    expect(loadBalancerConfig({ REQUEST_TIMEOUT_MS: '2147483647' }).requestTimeoutMs).toBe(2_147_483_647);
+    expect(() => loadBalancerConfig({ REQUEST_TIMEOUT_MS: '3000000000', QUEUE_TIMEOUT_MS: '2147483648' })).toThrowError(
+      /REQUEST_TIMEOUT_MS: must be between 10 and 2147483647, got 3000000000\n.*QUEUE_TIMEOUT_MS: must be between 0 and 2147483647/,
+    );
+    expect(() => loadWorkerConfig({ ANNOUNCE_INTERVAL_MS: '9999999999' })).toThrowError(/ANNOUNCE_INTERVAL_MS: must be between 50 and 2147483647/);
+  });
+
   it('when HEDGE_AFTER_MS is a number or auto, then it is taken; anything else is refused with what is allowed', () => {
     expect(loadBalancerConfig({}).hedgeAfterMs).toBe(0);
     expect(loadBalancerConfig({ HEDGE_AFTER_MS: '3' }).hedgeAfterMs).toBe(3);

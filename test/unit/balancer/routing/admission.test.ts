@@ -42,6 +42,15 @@ describe('admission queue', () => {
     expect(order).toEqual(['second:a', 'third:a']);
   });
 
+  it('when a request is retried on another worker, then the retry does not take the next request\'s turn', () => {
+    const { queue } = setup({ servers: ['a', 'b', 'c'] });
+    const first = queue.acquire(none) as Admission;
+    // a failed it; the retry goes on to b, but the next request's turn is still b's.
+    const retry = queue.acquire(new Set(['http://a:1'])) as Admission;
+    const next = queue.acquire(none) as Admission;
+    expect([first, retry, next].map(serverOf)).toEqual(['a', 'b', 'b']);
+  });
+
   it('when the queue is full, then the next request is turned away as overloaded at once', () => {
     const { queue } = setup({ maxQueue: 1 });
     queue.acquire(none, heavy);

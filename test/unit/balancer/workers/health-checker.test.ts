@@ -38,6 +38,27 @@ describe('health checker', () => {
     checker.stop();
   });
 
+  it('when one worker lets its probes time out, then the other workers are still probed on time', async () => {
+    const { registry, healthy, probe, probed, checker } = setup();
+    const atOnce = probe.getMockImplementation()!;
+    // a's probes wait out a long timeout; b's answer at once.
+    probe.mockImplementation(async (address) => {
+      if (address !== 'http://a:1') return atOnce(address);
+      probed.push(address);
+      return new Promise((resolve) => setTimeout(() => resolve({ ok: false, message: 'timed out' }), 10 * INTERVAL));
+    });
+    for (const name of ['a', 'b']) {
+      registry.markFailed(registry.register(`http://${name}:1`, name), 'ECONNRESET');
+      healthy.set(`http://${name}:1`, false);
+    }
+    checker.start();
+    await vi.advanceTimersByTimeAsync(5 * INTERVAL);
+    // b is still down: probed again at least once an interval; a's first probe is still out.
+    expect(probed.filter((address) => address === 'http://b:1').length).toBeGreaterThanOrEqual(5);
+    expect(probed.filter((address) => address === 'http://a:1')).toHaveLength(1);
+    checker.stop();
+  });
+
   it('when an inactive worker is still down, then it stays out and its failures do not pile up', async () => {
     const { registry, healthy, checker } = setup();
     const a = registry.register('http://a:1', 'a');
@@ -116,7 +137,7 @@ describe('health checker', () => {
     expect(inSecondInterval).toBe(1000);
   });
 
-  it('when a probe is slow, then rounds do not overlap', async () => {
+  it('when a probe is slow, then the same worker is not probed again until it has its answer', async () => {
     const { registry, checker, probe } = setup();
     const a = registry.register('http://a:1', 'a');
     registry.markFailed(a, 'down');

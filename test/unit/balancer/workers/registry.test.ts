@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../../src/shared/http-error.js';
-import { Registry, describeServer, type Transition } from '../../../../src/balancer/workers/registry.js';
+import { describeServer } from '../../../../src/balancer/http/server-view.js';
+import { Registry, type Transition } from '../../../../src/balancer/workers/registry.js';
 
 function setup(maxServers = 10) {
   const transitions: Array<Pick<Transition, 'from' | 'to' | 'reason'> & { name: string }> = [];
@@ -70,6 +71,35 @@ describe('Registry', () => {
     registry.register('http://a:1', 'a');
     expect(() => registry.register('http://b:1', 'b')).toThrowError(expect.objectContaining({ code: 'registry_full' }));
     expect(registry.register('http://a:1', 'a').name).toBe('a');
+  });
+
+  it('when the registry is full and some workers are gone, then a new one takes the place of the one gone longest', () => {
+    const { registry, transitions, tick } = setup(3);
+    const [a, b] = ['a', 'b'].map((name) => registry.register(`http://${name}:1`, name));
+    registry.register('http://c:1', 'c');
+    registry.markFailed(a!, 'refused');
+    tick(1_000);
+    registry.drain('http://b:1');
+    registry.begin(b!); // b still has a request in flight, a has nothing
+    registry.register('http://d:1', 'd');
+    expect(registry.servers.map((s) => s.name)).toEqual(['b', 'c', 'd']);
+    expect(transitions).toContainEqual({ name: 'a', from: 'inactive', to: 'removed', reason: 'made room for a new worker' });
+    // b is busy and c, d active: nothing to make room with.
+    expect(() => registry.register('http://e:1', 'e')).toThrowError(expect.objectContaining({ code: 'registry_full' }));
+  });
+
+  it('when a probe fails after the worker came back or while it drains, then the stale failure is ignored', () => {
+    const { registry, tick } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'refused');
+    const probedSince = a.activeSince; // a probe starts while a is down ...
+    tick(100);
+    registry.register('http://a:1', 'a'); // ... a restarts and announces itself ...
+    registry.markFailed(a, 'probe timed out', probedSince); // ... and the old probe fails
+    const b = registry.register('http://b:1', 'b');
+    registry.drain('http://b:1');
+    registry.markFailed(b, 'health check answered 503'); // a draining worker's own answer
+    expect([a.status, a.failures, b.status, b.failures]).toEqual(['active', 1, 'draining', 0]);
   });
 
   it('when described, then it has exactly the fields of the contract', () => {
