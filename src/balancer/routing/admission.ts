@@ -192,17 +192,17 @@ export class AdmissionQueue {
       const index = waiter.heavy ? h : l;
       const server = select(servers, waiter.tried, waiter.heavy, waiter.tried.size === 0);
       const admission = server ? ({ ok: true, server } as const) : this.refusal(waiter.tried);
+      if (server) registry.begin(server, waiter.heavy);
       if (admission) {
-        if (server) registry.begin(server, waiter.heavy);
         this.remove(queue, index, waiter);
         waiter.resolve(admission);
-      } else if (waiter.heavy) {
-        h += 1;
-      } else {
-        l += 1;
+      } else if (waiter.heavy) h += 1;
+      else l += 1;
+      // Only a slot taken changes where there is room: a waiter passed over does not.
+      if (server) {
+        roomLight = roomFor(false);
+        roomHeavy = roomLight && roomFor(true);
       }
-      roomLight = roomFor(false);
-      roomHeavy = roomLight && roomFor(true);
     }
   }
 
