@@ -253,6 +253,7 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(`load-test: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    // 1 says a request failed; a run that could not start is a mistake to fix, like a bad flag.
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

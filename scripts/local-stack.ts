@@ -10,9 +10,9 @@
  * sets the workers' ports.
  */
 import './lib/require-node.js';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createLocalStack } from './lib/local-stack.js';
+import { takenPort } from './lib/ports.js';
 import { createTerminalLog } from './lib/terminal-log.js';
 
 function fail(message: string): never {
@@ -51,15 +51,9 @@ function ports(): { balancerPorts: number[]; workerPorts: number[] } {
 
 /** One line a port is taken, naming the variable that moves it; undefined when all are free. */
 async function portTaken(ports: { balancerPorts: number[]; workerPorts: number[] }): Promise<string | undefined> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = createServer().once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
   for (const [variable, list] of [['BALANCER_PORT', ports.balancerPorts], ['WORKER_PORTS', ports.workerPorts]] as const) {
-    for (const port of list) {
-      if (!(await free(port))) return `port ${port} is already in use (another npm start?); stop what holds it (ss -ltnp 'sport = :${port}') or set ${variable}`;
-    }
+    const port = await takenPort(list);
+    if (port !== undefined) return `port ${port} is already in use (another npm start?); stop what holds it (ss -ltnp 'sport = :${port}') or set ${variable}`;
   }
   return undefined;
 }

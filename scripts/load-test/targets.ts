@@ -3,6 +3,8 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLocalStack, waitUntilActive, type LocalStack } from '../lib/local-stack.js';
+import { takenPort } from '../lib/ports.js';
+import { UsageError } from './options.js';
 import type { StatusChange } from './registry-watch.js';
 
 const run = promisify(execFile);
@@ -51,6 +53,10 @@ export function localTarget(options: { balancerPort: number; workerPorts: number
     balancerUrl: `http://127.0.0.1:${options.balancerPort}`,
     canStopServer2: true,
     async setUp() {
+      const taken = await takenPort([options.balancerPort, ...options.workerPorts]);
+      if (taken !== undefined) {
+        throw new UsageError(`port ${taken} is already in use (is npm start running?): stop it, or give the load test other ports (--balancer-port, --worker-ports)`);
+      }
       stack = createLocalStack({
         balancerPorts: [options.balancerPort],
         workerPorts: options.workerPorts,

@@ -26,16 +26,23 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     // the full standard objects (every header copied) on each line first, for nothing.
     wrapSerializers: false,
     customLogLevel: (req, res, err) => (err ? 'error' : logLevelFor(req.url, res.statusCode)),
-    customSuccessObject: (_req, res, line: Record<string, unknown>) => {
-      const server = res.getHeader(SERVED_BY);
-      return server === undefined ? line : { ...line, server };
-    },
+    customSuccessObject: (_req, res, line: Record<string, unknown>) => completedLine(res, line),
+    // A 5xx is an answer like any other here, logged as one: pino-http would add an Error of its
+    // own making (a stack trace of its internals) and call it "request errored". A bug behind a
+    // 500 has its own line with the real error (error-handler.ts).
+    customErrorMessage: () => 'request completed',
+    customErrorObject: (_req, res, _err, { err: _madeUp, ...line }: Record<string, unknown>) => completedLine(res, line),
     serializers: {
       // Express rewrites req.url below a mount point; originalUrl is what the client asked for.
       req: (req: IncomingMessage & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
   });
+}
+
+function completedLine(res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
+  const server = res.getHeader(SERVED_BY);
+  return server === undefined ? line : { ...line, server };
 }
 
 /** The level of a request's log line. */

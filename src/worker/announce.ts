@@ -121,10 +121,16 @@ export function createAnnouncer({
   };
 }
 
-/** A short reason for the log: status and code, not axios's whole request dump. */
-function describe(err: unknown): { message: string; status?: number; code?: string } {
-  if (axios.isAxiosError(err)) {
-    return { message: err.message, status: err.response?.status, code: err.code };
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
+/**
+ * A short reason for the log, not axios's whole request dump: the balancer's own error and
+ * message when it answered (`forbidden_caller`, `unauthorized`: what to fix), else the
+ * connection's error code.
+ */
+function describe(err: unknown): { message: string; status?: number; error?: string; code?: string } {
+  if (!axios.isAxiosError(err)) return { message: err instanceof Error ? err.message : String(err) };
+  const { response } = err;
+  if (!response) return { message: err.message, code: err.code };
+  const body = response.data as { error?: unknown; message?: unknown } | undefined;
+  const said = typeof body?.message === 'string' ? body.message : err.message;
+  return { message: said, status: response.status, ...(typeof body?.error === 'string' && { error: body.error }) };
 }

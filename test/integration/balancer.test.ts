@@ -52,11 +52,17 @@ describe('balancer routing', () => {
     balancer.register(track(await startWorker('server1')));
     await request(balancer.url).get('/is_prime/97').set('X-Request-Id', 'line-7').expect(200);
     await request(balancer.url).get('/is_prime/x').set('X-Request-Id', 'line-8').expect(400);
+    // broken is out since its 500; with server1 out too, the next request gets 503.
+    balancer.registry.markFailed(balancer.registry.servers[1]!, 'stopped');
+    await request(balancer.url).get('/is_prime/97').set('X-Request-Id', 'line-9').expect(503);
     const lines = records.filter((r) => r.msg === 'request completed');
     expect(lines).toEqual([
       expect.objectContaining({ level: 30, server: 'server1', res: { statusCode: 200 }, req: { id: 'line-7', method: 'GET', url: '/is_prime/97' } }),
       expect.objectContaining({ level: 40, req: { id: 'line-8', method: 'GET', url: '/is_prime/x' }, res: { statusCode: 400 } }),
+      // A 5xx is the same line at error level, with no made-up error in it.
+      expect.objectContaining({ level: 50, req: { id: 'line-9', method: 'GET', url: '/is_prime/97' }, res: { statusCode: 503 } }),
     ]);
+    expect(lines[2]).not.toHaveProperty('err');
     // The first try went to the broken worker: its line names the same request.
     expect(records.find((r) => r.msg === 'try failed')).toMatchObject({ req: { id: 'line-7', url: '/is_prime/97' }, server: 'broken', kind: 'server_error' });
   });
@@ -206,6 +212,13 @@ describe('balancer control API', () => {
     const balancer = track(await startBalancer());
     const res = await request(balancer.url).post('/server_down').send({ address: 'http://127.0.0.1:1' }).expect(404);
     expect(res.body.error).toBe('unknown_server');
+  });
+
+  it.each(['/server_up', '/jobs'])('when %s gets a JSON body without Content-Type: application/json, then the 400 says to send that header', async (path) => {
+    const balancer = track(await startBalancer());
+    const res = await request(balancer.url).post(path).type('form').send('{"address":"http://127.0.0.1:1"}').expect(400);
+    expect(res.body.message).toMatch(/^send the body as JSON, with Content-Type: application\/json/);
+    expect(balancer.registry.servers).toEqual([]);
   });
 
   it.each([

@@ -98,6 +98,19 @@ describe('phase load test, short version', () => {
     expect(output).toMatch(/requests failed/);
   }, 30_000);
 
+  it('when a port of its local stack is taken, then it says so and exits 2, leaving the logs there alone', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'distcalc-load-'));
+    dirs.push(out);
+    const taken = await listen(express());
+    servers.push(taken);
+    const balancerPort = Number(new URL(taken.url).port);
+    const workerPorts = `${await freePort()},${await freePort()}`;
+    const { code, output } = await runLoadTest(['--balancer-port', String(balancerPort), '--worker-ports', workerPorts, '--copy-logs', '--out', out]);
+    expect(code, output).toBe(2);
+    expect(output).toContain(`port ${balancerPort} is already in use`);
+    expect(await readdir(out)).toEqual([]);
+  }, 30_000);
+
   it('when a flag is wrong, then it says which and exits 2', async () => {
     const { code, output } = await runLoadTest(['--users', 'lots']);
     expect(code).toBe(2);

@@ -17,6 +17,8 @@ const DECIMAL = /^[0-9]{1,20}$/;
  * numbers), with `0 ≤ from ≤ to ≤ maxTo`. Anything else is a 400 that says what is wrong.
  */
 export function parseJobRequest(body: unknown, maxTo = MAX_JOB_TO): JobRequest {
+  // No body, or one the JSON parser left alone: not sent as application/json.
+  if (body === undefined) throw invalid('send the body as JSON, with Content-Type: application/json: {"kind":"count_primes","from":"0","to":"1000000000"}');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('the body must be a JSON object like {"kind":"count_primes","from":"0","to":"1000000000"}');
   }

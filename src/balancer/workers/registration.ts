@@ -19,6 +19,8 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/;
  * Returns the address normalised (`http://Server1:5000/` is `http://server1:5000`).
  */
 export function parseRegistration(body: unknown, { nameRequired = false } = {}): Registration {
+  // No body, or one the JSON parser left alone: not sent as application/json.
+  if (body === undefined) throw invalid('send the body as JSON, with Content-Type: application/json: {"address":"http://server1:5000","name":"server1"}');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('the body must be a JSON object like {"address":"http://server1:5000","name":"server1"}');
   }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAnnouncer, type PostJson } from '../../../src/worker/announce.js';
-import { silentLogger } from '../../support/logger.js';
+import { AxiosError, AxiosHeaders, type AxiosResponse } from 'axios';
+import { captureLogger, silentLogger } from '../../support/logger.js';
 
 function setup({ failFirst = 0, token }: { failFirst?: number; token?: string } = {}) {
   const calls: Array<{ url: string; body: unknown; headers: Record<string, string>; at: number }> = [];
@@ -68,6 +69,22 @@ describe('announcer', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(calls[0]?.headers).toEqual({ Authorization: 'Bearer sixteen-chars-or-more' });
     announcer.stop();
+  });
+
+  it('when the balancer refuses the announcement, then the log says what the balancer said', async () => {
+    const { logger, records } = captureLogger();
+    const data = { error: 'unauthorized', message: 'a valid bearer token is required (REGISTRATION_TOKEN)' };
+    const response = { status: 401, statusText: 'Unauthorized', data, headers: {}, config: { headers: new AxiosHeaders() } } as AxiosResponse;
+    const post: PostJson = async () => {
+      throw new AxiosError('Request failed with status code 401', 'ERR_BAD_REQUEST', undefined, undefined, response);
+    };
+    const announcer = createAnnouncer({ balancerUrl: 'http://balancer:9000', advertisedUrl: 'http://server1:5000', name: 'server1', registrationToken: undefined, logger, intervalMs: 10_000, retryMaxMs: 2_000, post });
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    announcer.stop();
+    expect(records.find((r) => r.msg === 'balancer did not accept the announcement')).toMatchObject({
+      reason: { status: 401, error: 'unauthorized', message: 'a valid bearer token is required (REGISTRATION_TOKEN)' },
+    });
   });
 
   it('when deregistering fails, then it does not throw', async () => {
