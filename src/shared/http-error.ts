@@ -8,8 +8,9 @@ export class HttpError extends Error {
     readonly code: string,
     message: string = code,
     readonly headers: Readonly<Record<string, string>> = {},
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'HttpError';
   }
 

@@ -70,6 +70,14 @@ describe('jobs', () => {
     expect(last.body.job).toMatchObject({ status: 'done', result: { primes: '25', twin_primes: '8' } });
   });
 
+  it('when many jobs are posted at once, then no more are taken than may run and wait', async () => {
+    const { balancer } = await stack([], { maxRunningJobs: 1, maxQueuedJobs: 1 });
+    const post = () => request(balancer.url).post('/jobs').send({ kind: 'count_primes', from: '0', to: '100' });
+    const statuses = (await Promise.all(Array.from({ length: 20 }, post))).map((res) => res.status);
+    expect(statuses.filter((status) => status === 202)).toHaveLength(2);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(18);
+  });
+
   it('when a running job is cancelled, then its tasks on the workers are cancelled and it stays cancelled', async () => {
     const { balancer, workers } = await stack(['server1'], { delayMs: 5_000 });
     const { body } = await submit(balancer, '0', '50000000');
@@ -91,6 +99,18 @@ describe('jobs', () => {
     expect(done.body.job).toMatchObject({ status: 'done', result: { primes: exact.primes, twin_primes: exact.twin_primes } });
     expect(done.body.job.retries).toBeGreaterThanOrEqual(1);
     expect(done.body.job.servers).toEqual({ good: done.body.job.progress.tasks_done });
+  });
+
+  it('when a worker refuses tasks wider than it takes, then tasks shrink, the count is exact, and the worker stays in rotation', async () => {
+    const balancer = track(await startBalancer());
+    const worker = track(await countWorker('narrow', { maxSpan: 2_000_000n }));
+    balancer.registry.register(worker.url, 'narrow', 1);
+    const { body } = await submit(balancer, '0', '6000000');
+    const done = await request(balancer.url).get(`/jobs/${body.job.id}?wait=20`).expect(200);
+    const exact = naiveCount(0, 6_000_000);
+    expect(done.body.job).toMatchObject({ status: 'done', result: { primes: exact.primes, twin_primes: exact.twin_primes } });
+    expect(worker.seen.ranges.some(([a, b]) => b - a + 1n > 2_000_000n)).toBe(true);
+    expect(balancer.registry.get(worker.url)).toMatchObject({ status: 'active', failures: 0 });
   });
 
   it('when a worker stops answering mid-task, then a backup runs on another worker, the first answer wins and the other is cancelled', async () => {

@@ -17,6 +17,8 @@ export interface CountBehaviour {
   healthy: boolean;
   /** Answer this status instead of a count. */
   status: number | undefined;
+  /** Refuse (400 invalid_range, as the real worker's MAX_TASK_SPAN does) a range wider than this. */
+  maxSpan: bigint | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface CountBehaviour {
  * tested without the real sieve's timing.
  */
 export async function countWorker(name: string, behaviour: Partial<CountBehaviour> = {}): Promise<CountWorker> {
-  let how: CountBehaviour = { delayMs: 0, hang: false, healthy: true, status: undefined, ...behaviour };
+  let how: CountBehaviour = { delayMs: 0, hang: false, healthy: true, status: undefined, maxSpan: undefined, ...behaviour };
   const seen: CountWorker['seen'] = { ranges: [], cancelled: 0 };
   const app = express();
   app.get('/health_check', (_req, res) => {
@@ -40,8 +42,8 @@ export async function countWorker(name: string, behaviour: Partial<CountBehaviou
       if (!res.writableFinished) seen.cancelled += 1;
     });
     if (how.hang) return;
-    if (how.status !== undefined) {
-      res.status(how.status).json({ error: 'invalid_range', message: 'refused' });
+    if (how.status !== undefined || (how.maxSpan !== undefined && to - from + 1n > how.maxSpan)) {
+      res.status(how.status ?? 400).json({ error: 'invalid_range', message: 'refused' });
       return;
     }
     setTimeout(() => res.json({ ...naiveCount(Number(from), Number(to)), elapsed_ms: how.delayMs, server: name }), how.delayMs);

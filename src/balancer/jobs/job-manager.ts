@@ -29,18 +29,20 @@ export class JobManager {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Jobs created whose record is on its way to the journal. */
+  private creating = 0;
   private readonly store: JobStore;
 
   constructor(private readonly options: JobManagerOptions) {
     this.now = options.now ?? Date.now;
-    this.store = new JobStore(options.journal, options.logger);
+    this.store = new JobStore(options.journal, options.logger, () => this.records());
     for (const record of options.recovered) this.add(record);
   }
 
   /** Resumes the jobs that were running or queued when the balancer stopped. */
   start(): void {
     this.expire();
-    this.store.compact(() => this.records(), 0);
+    this.store.compact(0);
     for (const live of this.jobs.values()) {
       if (live.record.status === 'running') this.run(live, true);
     }
@@ -75,11 +77,14 @@ export class JobManager {
     this.expire();
     if (this.closed) throw new HttpError(503, 'shutting_down', 'the balancer is shutting down', { 'Retry-After': '5' });
     const counts = this.countByStatus();
-    if (counts.running >= this.options.maxRunning && counts.queued >= this.options.maxQueued) {
-      throw new HttpError(503, 'too_many_jobs', `${counts.queued} jobs are waiting already; try again later`, { 'Retry-After': '30' });
+    // A job whose record is on its way to the journal counts as waiting, for requests meanwhile.
+    const waiting = counts.queued + this.creating;
+    if (counts.running + waiting >= this.options.maxRunning + this.options.maxQueued) {
+      throw new HttpError(503, 'too_many_jobs', `${waiting} jobs are waiting already; try again later`, { 'Retry-After': '30' });
     }
     const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: this.now() };
-    await this.write({ type: 'created', job });
+    this.creating += 1;
+    await this.write({ type: 'created', job }).finally(() => (this.creating -= 1));
     const record: JobRecord = { ...job, status: 'queued', startedAt: null, finishedAt: null, error: null, tasks: [], retries: 0 };
     this.add(record);
     this.transition(record, 'queued');
@@ -166,7 +171,7 @@ export class JobManager {
       this.timer = undefined;
     }
     this.expire();
-    this.store.compact(() => this.records());
+    this.store.compact();
   }
 
   private records(): JobRecord[] {

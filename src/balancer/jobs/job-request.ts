@@ -13,8 +13,9 @@ const DECIMAL = /^[0-9]{1,20}$/;
 
 /**
  * Validates a `POST /jobs` body: `{"kind":"count_primes","from":"0","to":"10000000000"}`.
- * `from` and `to` are decimal strings (JSON numbers are taken too when they are exact whole
- * numbers), with `0 ≤ from ≤ to ≤ maxTo`. Anything else is a 400 that says what is wrong.
+ * `from` and `to` are decimal strings (JSON numbers up to 10^15 are taken too when they are
+ * exact whole numbers), with `0 ≤ from ≤ to ≤ maxTo`. Anything else is a 400 that says what is
+ * wrong.
  */
 export function parseJobRequest(body: unknown, maxTo = MAX_JOB_TO): JobRequest {
   // No body, or one the JSON parser left alone: not sent as application/json.
@@ -33,8 +34,16 @@ export function parseJobRequest(body: unknown, maxTo = MAX_JOB_TO): JobRequest {
   return { kind, from: start, to: end };
 }
 
+/**
+ * The largest bound taken as a JSON number. Parsed JSON numbers are doubles: near 2^52 and up a
+ * fraction is rounded away before it can be seen (5000000000000000.4 arrives as a whole
+ * number), and below 10^15 a fraction of the usual few digits survives to be refused.
+ */
+const MAX_JSON_NUMBER = 1e15;
+
 function whole(name: string, value: unknown): bigint {
   if (typeof value === 'number') {
+    if (Number.isInteger(value) && value > MAX_JSON_NUMBER) throw invalid(`"${name}" above 10^15 must be a decimal string, like "${BigInt(value)}"`);
     if (Number.isSafeInteger(value) && value >= 0) return BigInt(value);
     throw invalid(`"${name}" must be a whole number of 0 or more written in decimal digits, got ${value}`);
   }

@@ -179,7 +179,8 @@ export class JobRunner {
       return { ...outcome.counts, server: attempt.server.name, elapsedMs: outcome.elapsedMs, wallMs, backup: attempt.backup };
     }
     if (outcome.failure.kind === 'aborted') return undefined;
-    this.deps.judgeWorker(attempt.server, outcome.failure, true);
+    // A 4xx is the worker's answer about this range (too wide for it), not a fault of the worker.
+    if (!outcome.rejected) this.deps.judgeWorker(attempt.server, outcome.failure, true);
     // Another attempt at the same range is still running: it may yet answer.
     if (task.attempts.size > 0) return undefined;
     if (outcome.rejected) {

@@ -14,6 +14,8 @@ describe('a job request', () => {
     ['another kind', { kind: 'sum', from: '0', to: '9' }],
     ['a negative number', { kind: 'count_primes', from: '-1', to: '9' }],
     ['a fraction', { kind: 'count_primes', from: 1.5, to: '9' }],
+    // 5000000000000000.4 as JSON: its fraction is gone once parsed.
+    ['a JSON number too large to tell from a fraction', { kind: 'count_primes', from: 5000000000000000, to: '9007199254740991' }],
     ['scientific notation in a string', { kind: 'count_primes', from: '0', to: '1e9' }],
     ['from above to', { kind: 'count_primes', from: '10', to: '9' }],
     ['to beyond the limit', { kind: 'count_primes', from: '0', to: String(MAX_JOB_TO + 1n) }],
