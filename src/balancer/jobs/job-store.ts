@@ -33,6 +33,7 @@ export class JobStore {
       await this.journal.append(event);
     } catch (err) {
       if (!(err instanceof JournalError && err.code === 'io_error')) throw err;
+      if (!this.broken) this.logger.error({ err }, 'could not write the job journal: no job is taken until it can be rewritten');
       this.broken = true;
       throw new HttpError(503, 'store_unavailable', 'the job journal cannot be written now (the balancer log says why); try again later', { 'Retry-After': '30' }, { cause: err });
     } finally {
