@@ -56,6 +56,8 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
       // Waiting requests may now have a worker, or none left to wait for.
       admission.workersChanged();
     },
+    // A worker that may now run more calculations at once takes waiting ones at once.
+    onRoom: () => admission.workersChanged(),
   });
   const admission = new AdmissionQueue({
     registry,

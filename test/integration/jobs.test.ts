@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { countWorker, naiveCount, type CountWorker } from '../support/count-worker.js';
@@ -90,6 +92,17 @@ describe('jobs', () => {
     expect((await request(balancer.url).delete(`/jobs/${body.job.id}`).expect(200)).body.job.status).toBe('cancelled');
   });
 
+  it('when a job is cancelled while the balancer shuts down, then it is 503 shutting_down and the job is not reported cancelled', async () => {
+    const { balancer, workers } = await stack(['server1'], { delayMs: 5_000 });
+    const { body } = await submit(balancer, '0', '50000000');
+    await expect.poll(() => workers[0]!.seen.ranges.length).toBeGreaterThan(0);
+    // Shutdown closes the jobs (and their journal) before the HTTP server.
+    await balancer.jobs.close();
+    const refused = await request(balancer.url).delete(`/jobs/${body.job.id}`).expect(503);
+    expect(refused.body.error).toBe('shutting_down');
+    expect(balancer.jobs.get(body.job.id)?.status).toBe('running');
+  });
+
   it('when a worker fails a task, then the task runs again elsewhere and the count is still exact', async () => {
     const { balancer, workers } = await stack(['good', 'bad']);
     workers[1]!.behave({ status: 500 });
@@ -137,6 +150,23 @@ describe('jobs', () => {
     const done = await request(balancer.url).get(`/jobs/${body.job.id}?wait=30`).expect(200);
     expect(done.body.job.status).toBe('done');
     expect(done.body.job.servers.late).toBeGreaterThan(0);
+  });
+
+  it('when jobs have expired by the time the balancer starts again, then its journal is compacted to the jobs it keeps', async () => {
+    const worker = track(await countWorker('server1'));
+    const balancer = await startBalancer();
+    balancer.registry.register(worker.url, 'server1', 1);
+    const ids: string[] = [];
+    for (const to of ['10', '20', '30']) {
+      const { body } = await submit(balancer, '0', to);
+      await request(balancer.url).get(`/jobs/${body.job.id}?wait=10`).expect(200);
+      ids.push(body.job.id);
+    }
+    await balancer.close();
+    const again = track(await startBalancer({ dataDir: balancer.dataDir, jobsKeep: 1 }));
+    expect((await request(again.url).get('/jobs').expect(200)).body.jobs.map((j: { id: string }) => j.id)).toEqual([ids[2]]);
+    const journal = () => readFileSync(join(balancer.dataDir, 'jobs.journal'), 'utf8');
+    await expect.poll(() => ids.filter((id) => journal().includes(id))).toEqual([ids[2]]);
   });
 
   it('when the balancer is restarted mid-job over the same DATA_DIR, then the job resumes without counting finished tasks again', async () => {

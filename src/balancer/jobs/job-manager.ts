@@ -15,7 +15,6 @@ interface Live {
   waiters: JobWaiters;
 }
 
-
 /**
  * The balancer's jobs: accepts them, queues them, runs up to `maxRunning` at once (JobRunner),
  * cancels them, and keeps finished ones for a bounded time and number. Every change is written
@@ -41,7 +40,8 @@ export class JobManager {
 
   /** Resumes the jobs that were running or queued when the balancer stopped. */
   start(): void {
-    this.expire();
+    // The compaction leaves the expired jobs out: no `removed` write, which would hold it off.
+    this.expire(false);
     this.store.compact(0);
     for (const live of this.jobs.values()) {
       if (live.record.status === 'running') this.run(live, true);
@@ -75,7 +75,7 @@ export class JobManager {
 
   async create(request: JobRequest): Promise<JobRecord> {
     this.expire();
-    if (this.closed) throw new HttpError(503, 'shutting_down', 'the balancer is shutting down', { 'Retry-After': '5' });
+    this.refuseWhenClosed();
     const counts = this.countByStatus();
     // A job whose record is on its way to the journal counts as waiting, for requests meanwhile.
     const waiting = counts.queued + this.creating;
@@ -97,23 +97,23 @@ export class JobManager {
     const live = this.jobs.get(id);
     if (!live) throw unknownJob(id);
     if (!FINISHED.has(live.record.status)) {
+      // The journal is closed: a cancel it cannot record would be undone by the next start.
+      this.refuseWhenClosed();
       live.runner?.stop();
       await this.finish(live, 'cancelled', null);
     }
     return live.record;
   }
 
-  /** Resolves when the job ends, after `ms`, or when `signal` aborts, whichever comes first. */
+  /** Resolves when the job ends, after `ms`, or when `signal` aborts: whichever is first. */
   async waitForEnd(id: string, ms: number, signal: AbortSignal): Promise<void> {
     const live = this.jobs.get(id);
     if (live && !FINISHED.has(live.record.status)) await live.waiters.wait(ms, signal);
   }
 
-
   /** Starts queued jobs while fewer than maxRunning run, and lets running ones take spare slots. */
   pump(): void {
-    // Called whenever a slot frees with nobody waiting, /is_prime answers included: with no job
-    // queued or running it costs one comparison.
+    // Called on every free slot nobody waits for (/is_prime too): one comparison with no job.
     if (this.closed || this.unfinished.size === 0) return;
     let running = 0;
     for (const live of this.unfinished) if (live.record.status === 'running') running += 1;
@@ -223,19 +223,22 @@ export class JobManager {
     if (!FINISHED.has(record.status)) this.unfinished.add(live);
   }
 
+  private refuseWhenClosed(): void {
+    if (this.closed) throw new HttpError(503, 'shutting_down', 'the balancer is shutting down', { 'Retry-After': '5' });
+  }
+
   private storeFailed(live: Live, err: unknown): void {
     this.options.logger.error({ err, job: live.record.id }, 'could not write to the job journal');
     live.runner?.stop();
     void this.finish(live, 'failed', 'store_failed');
   }
 
-  /** Forgets finished jobs past the retention time or count. */
-  private expire(): void {
-    for (const record of expiredJobs(this.records(), this.now(), this.options.retention)) {
-      this.jobs.delete(record.id);
-      void this.write({ type: 'removed', id: record.id }).catch((err: unknown) =>
-        this.options.logger.error({ err, job: record.id }, 'could not record that a job expired'),
-      );
+  /** Forgets finished jobs past the retention time or count; `journal`: writes that they went. */
+  private expire(journal = true): void {
+    for (const { id } of expiredJobs(this.records(), this.now(), this.options.retention)) {
+      this.jobs.delete(id);
+      if (!journal) continue;
+      void this.write({ type: 'removed', id }).catch((err: unknown) => this.options.logger.error({ err, job: id }, 'could not record that a job expired'));
     }
   }
 

@@ -47,6 +47,8 @@ export interface RegistryOptions {
   recoveryThreshold?: number;
   now?: () => number;
   onTransition?: (transition: Transition) => void;
+  /** An active worker announced a larger capacity: it has room for more with no change of status. */
+  onRoom?: (server: ServerEntry) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export class Registry {
   private readonly recoveryThreshold: number;
   private readonly now: () => number;
   private readonly onTransition: (transition: Transition) => void;
+  private readonly onRoom: (server: ServerEntry) => void;
 
   constructor({
     maxServers,
@@ -72,6 +75,7 @@ export class Registry {
     recoveryThreshold = 1,
     now = Date.now,
     onTransition = () => {},
+    onRoom = () => {},
   }: RegistryOptions) {
     this.maxServers = maxServers;
     this.maxInFlight = maxInFlightPerServer;
@@ -79,6 +83,7 @@ export class Registry {
     this.recoveryThreshold = recoveryThreshold;
     this.now = now;
     this.onTransition = onTransition;
+    this.onRoom = onRoom;
   }
 
   get(address: string): ServerEntry | undefined {
@@ -93,10 +98,12 @@ export class Registry {
     const limit = Math.max(1, Math.min(this.maxInFlight, capacity ?? this.maxInFlight));
     const known = this.byAddress.get(address);
     if (known) {
+      const grew = known.status === 'active' && limit > known.limit;
       known.lastSeen = this.now();
       known.limit = limit;
       known.consecutiveFailures = 0;
       this.move(known, 'active', 'announced itself');
+      if (grew) this.onRoom(known);
       return known;
     }
     if (this.servers.length >= this.maxServers && !this.makeRoom()) {

@@ -5,7 +5,12 @@ import { createRoundRobin } from '../../../../src/balancer/workers/round-robin.j
 
 function setup({ capacity = 1, maxQueue = 2, queueTimeoutMs = 1_000, servers = ['a'], maxInFlightPerServer = Number.MAX_SAFE_INTEGER } = {}) {
   // As build.ts wires them: every change in the registry is news for the queue.
-  const registry: Registry = new Registry({ maxServers: 10, maxInFlightPerServer, onTransition: () => queue.workersChanged() });
+  const registry: Registry = new Registry({
+    maxServers: 10,
+    maxInFlightPerServer,
+    onTransition: () => queue.workersChanged(),
+    onRoom: () => queue.workersChanged(),
+  });
   const queue = new AdmissionQueue({ registry, select: createRoundRobin(registry), maxQueue, queueTimeoutMs });
   for (const name of servers) registry.register(`http://${name}:1`, name, capacity);
   return { registry, queue };
@@ -49,6 +54,16 @@ describe('admission queue', () => {
     const retry = queue.acquire(new Set(['http://a:1'])) as Admission;
     const next = queue.acquire(none) as Admission;
     expect([first, retry, next].map(serverOf)).toEqual(['a', 'b', 'b']);
+  });
+
+  it('when a busy worker announces a larger capacity, then a waiting request gets the new slot at once', async () => {
+    const { registry, queue } = setup({ capacity: 1 });
+    queue.acquire(none, heavy);
+    const waiting = queue.acquire(none, heavy);
+    expect(queue.depth).toBe(1);
+    registry.register('http://a:1', 'a', 2);
+    await expect(waiting).resolves.toMatchObject({ ok: true, server: { name: 'a' } });
+    expect(queue.depth).toBe(0);
   });
 
   it('when the queue is full, then the next request is turned away as overloaded at once', () => {
