@@ -16,7 +16,8 @@ const lookupAll = async (hostname: string): Promise<string[]> =>
 
 /**
  * Announces the worker to every balancer: each URL of BALANCER_URL, and each address its host
- * name stands for, looked up again every announce interval, so that a balancer added behind a
+ * name stands for (its IPv4 addresses if it has any; an https name is used as it is, one
+ * balancer), looked up again every announce interval, so that a balancer added behind a
  * name (a headless Service in Kubernetes, a scaled compose service) gets the workers within
  * one interval and one that is gone stops being announced to. A name that stands for one
  * address (or cannot be looked up yet) is announced to by name, as given; each balancer has
@@ -31,27 +32,38 @@ export function createAnnouncers({
   const announcers = new Map<string, Announcer>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
-  /** The lookup on its way, so that stop() and deregister() wait for what it starts. */
-  let refreshing: Promise<void> = Promise.resolve();
   let markRegistered: () => void = () => {};
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
+
+  /** The last addresses each name stood for, kept through a failed lookup. */
+  const lastKnown = new Map<string, string[]>();
 
   const expand = async (origin: string): Promise<string[]> => {
     const url = new URL(origin);
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (isIP(host) !== 0) return [origin];
+    // TLS checks the certificate against the name: an address in its place would fail it.
+    if (isIP(host) !== 0 || url.protocol === 'https:') return [origin];
     let addresses: string[];
     try {
-      addresses = [...new Set(await lookup(host))];
+      const all = [...new Set(await lookup(host))];
+      // One family: a balancer on 0.0.0.0 (the default) has no IPv6 address to announce to.
+      const v4 = all.filter((address) => isIP(address) === 4);
+      addresses = v4.length > 0 ? v4 : all;
     } catch {
-      return [origin]; // its announcer retries and says why
+      // A failed lookup (a DNS hiccup) keeps the balancers known; a name never resolved is
+      // announced to by name, and its announcer retries and says why.
+      return lastKnown.get(origin) ?? [origin];
     }
-    if (addresses.length <= 1) return [origin];
-    return addresses.map((address) => {
-      const each = new URL(origin);
-      each.hostname = isIP(address) === 6 ? `[${address}]` : address;
-      return each.origin;
-    });
+    const expanded =
+      addresses.length <= 1
+        ? [origin]
+        : addresses.map((address) => {
+            const each = new URL(origin);
+            each.hostname = isIP(address) === 6 ? `[${address}]` : address;
+            return each.origin;
+          });
+    lastKnown.set(origin, expanded);
+    return expanded;
   };
 
   const refresh = async (): Promise<void> => {
@@ -73,7 +85,7 @@ export function createAnnouncers({
   };
 
   const loop = (): void => {
-    refreshing = refresh().finally(() => {
+    void refresh().finally(() => {
       if (!stopped) timer = setTimeout(loop, common.intervalMs);
     });
   };
@@ -91,7 +103,7 @@ export function createAnnouncers({
       for (const announcer of announcers.values()) announcer.stop();
     },
     async deregister() {
-      await refreshing;
+      // stop() came first: a lookup still on its way starts nothing, so it is not waited for.
       await Promise.all([...announcers.values()].map((announcer) => announcer.deregister()));
     },
   };

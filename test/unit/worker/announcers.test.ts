@@ -58,9 +58,9 @@ describe('announcing to several balancers', () => {
     announcer.start();
     await vi.advanceTimersByTimeAsync(0);
     expect([...live].sort()).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000']);
-    names.balancers = ['10.0.0.1', '10.0.0.2', 'fd00::3'];
+    names.balancers = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
     await vi.advanceTimersByTimeAsync(INTERVAL);
-    expect([...live].sort()).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000', 'http://[fd00::3]:9000']);
+    expect([...live].sort()).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000', 'http://10.0.0.3:9000']);
     announcer.stop();
   });
 
@@ -84,6 +84,51 @@ describe('announcing to several balancers', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect([...live]).toEqual(['http://balancer:9000']);
     announcer.stop();
+  });
+
+  it('when a name has IPv4 and IPv6 addresses, then only the IPv4 ones are announced to', async () => {
+    const { live, announcers } = setup({ localhost: ['127.0.0.1', '::1'], balancers: ['10.0.0.1', 'fd00::1', '10.0.0.2'], v6: ['fd00::1', 'fd00::2'] });
+    const announcer = announcers(['http://localhost:9000', 'http://balancers:9000', 'http://v6:9000']);
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([...live].sort()).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000', 'http://[fd00::1]:9000', 'http://[fd00::2]:9000', 'http://localhost:9000']);
+    announcer.stop();
+  });
+
+  it('when an https name stands for several balancers, then it is announced to by name, which its certificate is for', async () => {
+    const { live, announcers } = setup({ balancers: ['10.0.0.1', '10.0.0.2'] });
+    const announcer = announcers(['https://balancers:9443']);
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([...live]).toEqual(['https://balancers:9443']);
+    announcer.stop();
+  });
+
+  it('when a lookup fails once, then the worker keeps announcing to the balancers the name stood for', async () => {
+    const names: Record<string, string[] | Error> = { balancers: ['10.0.0.1', '10.0.0.2'] };
+    const { live, events, announcers } = setup(names);
+    const announcer = announcers(['http://balancers:9000']);
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    names.balancers = Object.assign(new Error('getaddrinfo EAI_AGAIN balancers'), { code: 'EAI_AGAIN' });
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect([...live].sort()).toEqual(['http://10.0.0.1:9000', 'http://10.0.0.2:9000']);
+    expect(events.filter((e) => e.startsWith('stop'))).toEqual([]);
+    announcer.stop();
+  });
+
+  it('when a lookup hangs as the worker drains, then deregistering does not wait for it', async () => {
+    const { announcers, lookup } = setup({ balancers: ['10.0.0.1', '10.0.0.2'] });
+    const announcer = announcers(['http://balancers:9000']);
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    lookup.mockImplementation(() => new Promise<string[]>(() => {}));
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    announcer.stop();
+    let done = false;
+    void announcer.deregister().then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(true);
   });
 
   it('when the worker drains, then it deregisters from every balancer and announces to none', async () => {
