@@ -52,7 +52,7 @@ type Container = {
   env: EnvVar[];
   readinessProbe: { httpGet: { path: string; port: string } };
   livenessProbe: { httpGet: { path: string; port: string } };
-  lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   volumeMounts?: Array<{ name: string; mountPath: string }>;
 };
@@ -107,6 +107,8 @@ describe('deploy/kubernetes (validated against the Kubernetes API schemas, not r
       expect(spec.ports).toEqual([expect.objectContaining({ port: 9000, targetPort: 'http' })]);
     }
     expect(find('Service', 'distcalc-balancers').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    // A job lives on the balancer that took it: a client's next request finds it there.
+    expect(find('Service', 'distcalc').spec).toMatchObject({ sessionAffinity: 'ClientIP' });
     const worker = envOf(podOf('distcalc-worker').container, { POD_IP: '10.1.2.3', SERVER_NAME: 'distcalc-worker-abc', CAPACITY: '2', REGISTRATION_TOKEN: 'x'.repeat(32) });
     expect(worker.BALANCER_URL).toBe('http://distcalc-balancers:9000');
   });
@@ -136,12 +138,28 @@ describe('deploy/kubernetes (validated against the Kubernetes API schemas, not r
     }
   });
 
-  it('when a worker is taken away, then preStop and the grace period leave it time to drain', () => {
-    const { pod, container } = podOf('distcalc-worker');
-    const env = envOf(container, { POD_IP: '10.1.2.3', SERVER_NAME: 'w', CAPACITY: '2', REGISTRATION_TOKEN: 'x'.repeat(32) });
-    const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
-    expect(preStop).toBeGreaterThan(0);
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + Number(env.SHUTDOWN_TIMEOUT_MS) / 1000);
+  it('when a worker or a balancer is taken away, then preStop waits for the endpoints to drop it and the grace period covers its drain', () => {
+    const stand = { POD_IP: '10.1.2.3', SERVER_NAME: 'w', CAPACITY: '2', REGISTRATION_TOKEN: 'x'.repeat(32) };
+    for (const name of ['distcalc-worker', 'distcalc-balancer']) {
+      const { pod, container } = podOf(name);
+      const env = envOf(container, stand);
+      const [command, seconds] = container.lifecycle?.preStop?.exec?.command ?? [];
+      expect(command).toBe('sleep');
+      expect(Number(seconds)).toBeGreaterThan(0);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(seconds) + Number(env.SHUTDOWN_TIMEOUT_MS) / 1000);
+    }
+  });
+
+  it('when the autoscaler scales the workers, then the Deployment has no replica count of its own that an apply would reset', () => {
+    const target = (find('HorizontalPodAutoscaler', 'distcalc-worker').spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name;
+    expect(find('Deployment', target).spec).not.toHaveProperty('replicas');
+  });
+
+  it('when a balancer starts, then it is ready for clients only after the workers have looked it up again', () => {
+    const { container } = podOf('distcalc-balancer');
+    const worker = loadWorkerConfig(envOf(podOf('distcalc-worker').container, { POD_IP: '10.1.2.3', SERVER_NAME: 'w', CAPACITY: '2', REGISTRATION_TOKEN: 'x'.repeat(32) }));
+    const delay = (container.readinessProbe as { initialDelaySeconds?: number }).initialDelaySeconds ?? 0;
+    expect(delay * 1000).toBeGreaterThan(worker.announceIntervalMs);
   });
 
   it('when read, then the disruption budgets keep a balancer and a worker, and the autoscaler scales the workers on CPU', () => {
