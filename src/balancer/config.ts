@@ -1,4 +1,5 @@
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
+import { MAX_DIGITS_LIMIT } from '../shared/number.js';
 import { validHostPattern } from './workers/host-allow-list.js';
 import type { SelectionName } from './workers/selection.js';
 
@@ -57,7 +58,7 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     port: read.int('PORT', 9000, { min: 0, max: 65535 }),
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
-    maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: 100_000 }),
+    maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: MAX_DIGITS_LIMIT }),
     requestTimeoutMs: read.ms('REQUEST_TIMEOUT_MS', 30_000, { min: 10 }),
     healthCheckIntervalMs: read.ms('HEALTH_CHECK_INTERVAL_MS', 5_000, { min: 10 }),
     healthCheckTimeoutMs: read.ms('HEALTH_CHECK_TIMEOUT_MS', 2_000, { min: 10 }),

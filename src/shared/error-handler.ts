@@ -17,6 +17,12 @@ export function toHttpError(err: unknown): HttpError {
         return new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON');
     }
   }
+  // body-parser's other refusals (a gzip body that does not inflate, a body cut short) are
+  // http-errors marked safe to show, with a 4xx status: the client's fault, not a bug of ours.
+  if (typeof err === 'object' && err !== null && (err as { expose?: unknown }).expose === true) {
+    const status = (err as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return new HttpError(400, 'invalid_json', 'the request body could not be read');
+  }
   if (err instanceof URIError) return new HttpError(400, 'bad_request', 'malformed percent-encoding in the URL');
   return new HttpError(500, 'internal_error', 'internal error');
 }

@@ -35,7 +35,8 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     serializers: {
       // Express rewrites req.url below a mount point; originalUrl is what the client asked for.
       req: (req: IncomingMessage & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      // A client that hung up before the answer got none: not Node's default 200.
+      res: (res: ServerResponse) => ({ statusCode: res.headersSent ? res.statusCode : null }),
     },
   });
 }

@@ -1,16 +1,19 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
 /** Node's HTTP server for an app, and its graceful close. */
 export interface HttpServer {
   readonly server: Server;
   /**
    * Stops accepting connections and resolves once every open one has ended. Every request in
-   * flight gets its answer, with `Connection: close` so that keep-alive clients go away; then
+   * flight gets its answer, with `Connection: close` so that keep-alive clients go away (one
+   * whose body has not all arrived is cut off: it may never arrive); then
    * the remaining connections are closed, including ones a client opened but never used
    * (undici opens those, and would hold them for seconds).
    */
   close(): Promise<void>;
 }
+
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * Node's HTTP server (llhttp reads every request; a request it cannot parse is answered by
@@ -18,17 +21,19 @@ export interface HttpServer {
  * counted, so that `close` knows when it is done. Does not listen.
  */
 export function createHttpServer(app: RequestListener, { graceMs = 50 } = {}): HttpServer {
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, app);
-  const answering = new Set<ServerResponse>();
+  // A request's body (2 kB at most here) has 30 s to arrive, not Node's 300: a client that
+  // trickles one holds a connection no longer than that.
+  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: REQUEST_TIMEOUT_MS }, app);
+  const answering = new Map<ServerResponse, IncomingMessage>();
   let closing = false;
   let onIdle: (() => void) | undefined;
 
   // Ahead of the app's listener: an app that answers synchronously (a health check) has
   // already sent its headers by the time a later listener runs.
-  server.prependListener('request', (_req, res: ServerResponse) => {
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     // A keep-alive client that keeps sending during shutdown is answered, then let go.
     if (closing && !res.headersSent) res.setHeader('Connection', 'close');
-    answering.add(res);
+    answering.set(res, req);
     res.once('close', () => {
       answering.delete(res);
       if (answering.size === 0) onIdle?.();
@@ -39,7 +44,11 @@ export function createHttpServer(app: RequestListener, { graceMs = 50 } = {}): H
     new Promise((resolve, reject) => {
       server.close((err) => (err ? reject(err) : resolve()));
       closing = true;
-      for (const res of answering) if (!res.headersSent) res.setHeader('Connection', 'close');
+      for (const [res, req] of answering) {
+        // A request whose body has not all arrived may never finish arriving: do not wait for it.
+        if (!req.complete) res.destroy();
+        else if (!res.headersSent) res.setHeader('Connection', 'close');
+      }
       server.closeIdleConnections();
       // A request may be on its way on an open connection when the count touches zero: give it
       // a moment to arrive (it is then answered, with Connection: close) before closing all.

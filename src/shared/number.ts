@@ -10,6 +10,13 @@ export interface ParsedNumber {
 const DIGITS = /^[0-9]+$/;
 
 /**
+ * The largest MAX_DIGITS either program accepts: the balancer forwards `/is_prime/<n>` with a
+ * few headers of its own, and that request must stay under the worker's 16 kB limit on a
+ * request head (http-server.ts), or the worker's refusal would count against it.
+ */
+export const MAX_DIGITS_LIMIT = 15_000;
+
+/**
  * Parses the `:n` of `/is_prime/:n` exactly as the contract says: ASCII decimal digits only,
  * leading zeros dropped, at most `maxDigits` significant digits. `raw` is the path segment as
  * it came on the wire (still percent-encoded), so that `%31` and `1` mean the same and a

@@ -1,5 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { EnvReader, LOG_LEVELS, type Env, type LogLevel } from '../shared/env.js';
+import { MAX_DIGITS_LIMIT } from '../shared/number.js';
 
 export interface WorkerConfig {
   port: number;
@@ -47,7 +48,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     announceIntervalMs: read.ms('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
     announceRetryMaxMs: read.ms('ANNOUNCE_RETRY_MAX_MS', 5_000, { min: 50 }),
     shutdownTimeoutMs: read.ms('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
-    maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: 100_000 }),
+    maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: MAX_DIGITS_LIMIT }),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     // More checks at once than cores only makes each one slower.
     capacity: read.int('CAPACITY', availableParallelism(), { min: 1, max: 1024 }),

@@ -1,6 +1,9 @@
+import { gzipSync } from 'node:zlib';
 import express from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadBalancerConfig } from '../../src/balancer/config.js';
+import { MAX_DIGITS_LIMIT } from '../../src/shared/number.js';
 import { captureLogger } from '../support/logger.js';
 import { listen, startBalancer, startWorker, type Running } from '../support/in-process.js';
 import { RawConnection, rawRequest } from '../support/raw-http.js';
@@ -231,6 +234,35 @@ describe('balancer control API', () => {
     const res = await request(balancer.url).post('/server_up').set('content-type', 'application/json').send(payload).expect(status);
     expect(res.body.error).toBe(code);
     expect(balancer.registry.servers).toHaveLength(0);
+  });
+
+  it.each([
+    ['a gzip body that does not inflate', Buffer.from('not gzip')],
+    ['a gzip body cut short', gzipSync(JSON.stringify({ kind: 'count_primes', from: '0', to: '10' })).subarray(0, 20)],
+  ])('when POST /jobs gets %s, then it is 400 invalid_json, not a 500, and no job is made', async (_what, payload) => {
+    const balancer = track(await startBalancer());
+    const res = await request(balancer.url).post('/jobs').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(payload).expect(400);
+    expect(res.body.error).toBe('invalid_json');
+    expect((await request(balancer.url).get('/jobs').expect(200)).body.jobs).toEqual([]);
+  });
+
+  it.each(['/server_up', '/jobs'])('when %s gets a JSON body in UTF-16, then it is 415 unsupported_media_type', async (path) => {
+    const balancer = track(await startBalancer());
+    const payload = Buffer.from(JSON.stringify({ address: 'http://127.0.0.1:5999', name: 'u16', kind: 'count_primes', from: '0', to: '9' }), 'utf16le');
+    const res = await request(balancer.url).post(path).set('Content-Type', 'application/json; charset=utf-16le').send(payload).expect(415);
+    expect(res.body.error).toBe('unsupported_media_type');
+    expect(balancer.registry.servers).toEqual([]);
+  });
+
+  it('when a number has the most digits MAX_DIGITS may allow, then its request fits the worker and is answered', async () => {
+    const balancer = track(await startBalancer({ maxDigits: MAX_DIGITS_LIMIT }));
+    for (const name of ['w1', 'w2']) balancer.register(track(await startWorker(name, { maxDigits: MAX_DIGITS_LIMIT })));
+    // An even number: answered at once, however long.
+    const even = `1${'0'.repeat(MAX_DIGITS_LIMIT - 1)}`;
+    const res = await request(balancer.url).get(`/is_prime/${even}`).expect(200);
+    expect(res.body.is_prime).toBe(false);
+    expect(balancer.registry.servers.map((s) => s.status)).toEqual(['active', 'active']);
+    expect(() => loadBalancerConfig({ MAX_DIGITS: String(MAX_DIGITS_LIMIT + 1) })).toThrow(/MAX_DIGITS/);
   });
 
   it('when a registration token is set, then /server_up without it is 401 and with it works', async () => {

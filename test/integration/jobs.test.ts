@@ -103,6 +103,16 @@ describe('jobs', () => {
     expect(balancer.jobs.get(body.job.id)?.status).toBe('running');
   });
 
+  it("when a worker that ran tasks is forgotten, then its job series leave /metrics with its other series", async () => {
+    const { balancer } = await stack(['gone-worker']);
+    const { body } = await submit(balancer, '0', '100000');
+    await request(balancer.url).get(`/jobs/${body.job.id}?wait=10`).expect(200);
+    const series = async () => (await request(balancer.url).get('/metrics').expect(200)).text.split('\n').filter((line) => line.includes('server="gone-worker"'));
+    expect((await series()).some((line) => line.startsWith('distcalc_job_tasks_total'))).toBe(true);
+    balancer.registry.remove(balancer.registry.servers[0]!, 'forgotten');
+    await expect.poll(series).toEqual([]);
+  });
+
   it('when a worker fails a task, then the task runs again elsewhere and the count is still exact', async () => {
     const { balancer, workers } = await stack(['good', 'bad']);
     workers[1]!.behave({ status: 500 });

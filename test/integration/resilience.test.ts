@@ -2,6 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { fakeWorker, type Misbehaviour } from '../support/fake-worker.js';
 import { closeAfterEach, startBalancer, startWorker } from '../support/in-process.js';
+import { captureLogger } from '../support/logger.js';
 import { runLoad, sleep } from '../support/processes.js';
 
 const track = closeAfterEach();
@@ -123,6 +124,14 @@ describe('misbehaving workers while requests flow', () => {
     await sleep(300);
     expect(slow.seen).toEqual({ requests: 1, closedEarly: 1 });
     expect(balancer.registry.get(slow.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
+  });
+
+  it('when the client hangs up, then its request line says it got no answer, not a 200', async () => {
+    const { logger, records } = captureLogger('info');
+    const balancer = track(await startBalancer({}, logger));
+    balancer.register(track(await fakeWorker('slow', 'slow', { slowMs: 5_000 })));
+    await fetch(`${balancer.url}/is_prime/97`, { signal: AbortSignal.timeout(200) }).catch(() => undefined);
+    await expect.poll(() => records.find((r) => r.msg === 'request aborted')).toMatchObject({ res: { statusCode: null } });
   });
 });
 

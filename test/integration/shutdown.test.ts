@@ -81,4 +81,19 @@ describe('server shutdown', () => {
     expect(reply.toLowerCase()).toContain('connection: close');
     expect(reply).toContain('slow');
   });
+
+  it('when a client has sent only part of a request body, then shutdown does not wait for the rest', async () => {
+    const server = await listen((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('done'));
+    });
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await server.close();
+    socket.destroy();
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import express, { type RequestHandler, type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
+import { utf8Only } from '../../shared/utf8-only.js';
 import { parseRegistration, requireToken } from '../workers/registration.js';
 import type { Registry } from '../workers/registry.js';
 import { describeServer } from './server-view.js';
@@ -46,7 +47,7 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
 
   router
     .route('/server_up')
-    .post(...auth, json, (req, res) => {
+    .post(...auth, utf8Only, json, (req, res) => {
       const { address, name, capacity } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
       res.json({ server: describeServer(registry.register(address, name, capacity)) });
     })
@@ -54,7 +55,7 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
 
   router
     .route('/server_down')
-    .post(...auth, json, (req, res) => {
+    .post(...auth, utf8Only, json, (req, res) => {
       const { address } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
       res.json({ server: describeServer(registry.drain(address)) });
     })

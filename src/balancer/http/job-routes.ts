@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
+import { utf8Only } from '../../shared/utf8-only.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import { parseJobRequest, unknownJob } from '../jobs/job-request.js';
 import { describeJob } from '../jobs/job-view.js';
@@ -16,7 +17,7 @@ export function jobRoutes(jobs: JobManager): Router {
 
   router
     .route('/jobs')
-    .post(express.json({ limit: '2kb', strict: true }), async (req, res) => {
+    .post(utf8Only, express.json({ limit: '2kb', strict: true }), async (req, res) => {
       const record = await jobs.create(parseJobRequest(req.body));
       res.status(202).location(`/jobs/${record.id}`).json({ job: view(record) });
     })

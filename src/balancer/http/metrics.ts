@@ -102,7 +102,9 @@ export function createMetrics(
       healthChecks.inc({ server, result: ok ? 'pass' : 'fail' });
     },
     async forget(server) {
-      await Promise.all([requests, latency, retries, hedges, healthChecks].map((metric) => removeSeriesOf(metric, server)));
+      // Every series by worker on this registry, the jobs' (job-metrics.ts) included.
+      const byServer = registry.getMetricsAsArray().filter((metric) => metric instanceof Counter || metric instanceof Histogram);
+      await Promise.all(byServer.map((metric) => removeSeriesOf(metric, server)));
     },
   };
 }
