@@ -69,7 +69,7 @@ describe('GET /count_primes on a worker', () => {
     const other = await listen(createWorkerApp({ name: 'server9', maxDigits: 2000, logger: silentLogger, state: draining, countPrimes }));
     try {
       const answer = fetch(`${other.url}/count_primes/0/1000`);
-      await eventually(async () => draining.inFlight === 1, 2_000, 10);
+      expect(await eventually(async () => draining.inFlight === 1, 2_000, 10)).toBe(true);
       const started = performance.now();
       draining.startDraining();
       const res = await answer;
@@ -124,8 +124,15 @@ describe('counting on a worker process, through its calculator', () => {
   it('when it is busy with more counts than it has threads, then health checks and small numbers are still answered at once', async () => {
     const controller = new AbortController();
     // Each of these would keep a sieving thread busy for many seconds.
-    const long = Array.from({ length: 4 }, (_, i) => fetch(`${url}/count_primes/${1e15 + i * 1e10}/${1e15 + (i + 1) * 1e10 - 1}`, { signal: controller.signal }).catch(() => undefined));
-    await sleep(300);
+    const long = Array.from({ length: 4 }, (_, i) =>
+      fetch(`${url}/count_primes/${1e15 + i * 1e10}/${1e15 + (i + 1) * 1e10 - 1}`, { signal: controller.signal }).then(
+        (res) => `answered ${res.status}`,
+        (err: Error) => err.name,
+      ),
+    );
+    // All four are being counted before anything is measured.
+    const inFlight = async () => ((await (await fetch(`${url}/health_check`)).json()) as { in_flight: number }).in_flight;
+    await expect.poll(inFlight, { timeout: 5_000 }).toBe(4);
     const slowest = { health: 0, light: 0 };
     for (let i = 0; i < 10; i++) {
       for (const [kind, path] of [['health', '/health_check'], ['light', '/is_prime/524287']] as const) {
@@ -138,7 +145,8 @@ describe('counting on a worker process, through its calculator', () => {
     expect(slowest.health).toBeLessThan(250);
     expect(slowest.light).toBeLessThan(250);
     controller.abort();
-    await Promise.all(long);
+    // Still counting when the client gave up: none had answered.
+    expect(await Promise.all(long)).toEqual(Array(4).fill('AbortError'));
   });
 
   it('when the client hangs up on a long count, then the count stops, is counted as cancelled, and its thread takes new work', async () => {

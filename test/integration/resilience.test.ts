@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeWorker, type Misbehaviour } from '../support/fake-worker.js';
 import { closeAfterEach, startBalancer, startWorker } from '../support/in-process.js';
 import { captureLogger } from '../support/logger.js';
-import { runLoad, sleep } from '../support/processes.js';
+import { runLoad } from '../support/processes.js';
 
 const track = closeAfterEach();
 
@@ -66,9 +66,7 @@ describe('misbehaving workers while requests flow', () => {
     await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
     await expect.poll(() => balancer.registry.get(hung.url)?.status, { timeout: 1_000 }).toBe('inactive');
     expect(balancer.registry.get(hung.url)?.lastError).toMatch(/no answer within 200 ms to a light check, though its health check passed/);
-    const started = performance.now();
     for (let i = 0; i < 3; i++) await request(balancer.url).get('/is_prime/97').expect(200).expect('x-served-by', 'good');
-    expect(performance.now() - started).toBeLessThan(200);
     expect(hung.seen.requests).toBe(1);
   });
 
@@ -121,8 +119,8 @@ describe('misbehaving workers while requests flow', () => {
     const slow = track(await fakeWorker('slow', 'slow', { slowMs: 5_000 }));
     balancer.register(slow);
     await fetch(`${balancer.url}/is_prime/97`, { signal: AbortSignal.timeout(200) }).catch(() => undefined);
-    await sleep(300);
-    expect(slow.seen).toEqual({ requests: 1, closedEarly: 1 });
+    await expect.poll(() => slow.seen.closedEarly).toBe(1);
+    expect(slow.seen.requests).toBe(1);
     expect(balancer.registry.get(slow.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
   });
 
@@ -167,6 +165,9 @@ describe('overload', () => {
 });
 
 describe('hedged light requests (HEDGE_AFTER_MS)', () => {
+  /** How long a stalled worker takes to answer: a hedged request is answered in well under it. */
+  const STALL_MS = 1_000;
+
   /** Times `count` light requests in turn, and who answered each. */
   async function timeLight(url: string, count: number) {
     const results: Array<{ ms: number; servedBy: string | null; status: number }> = [];
@@ -182,31 +183,31 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
   it('when a worker stalls, then light requests sent to it are answered by another within the hedge delay', async () => {
     // Round robin, so that every other first try goes to the stalled worker.
     const balancer = track(await startBalancer({ hedgeAfterMs: 20, selection: 'round_robin' }));
-    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: STALL_MS }));
     balancer.register(stalled);
     balancer.register(track(await startWorker('good')));
     const results = await timeLight(balancer.url, 6);
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(results.map((r) => r.servedBy)).toEqual(Array(6).fill('good'));
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(200);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(STALL_MS / 2);
     // Round robin sent every other request to the stalled worker first.
     expect(stalled.seen.requests).toBe(3);
     const metrics = await (await fetch(`${balancer.url}/metrics`)).text();
     expect(metrics).toContain('distcalc_hedged_requests_total{server="good"} 3');
     // The losing tries are left to finish, not cancelled, and count against no one.
-    await sleep(450);
+    await expect.poll(() => balancer.registry.get(stalled.url)?.inFlight, { timeout: STALL_MS * 3 }).toBe(0);
     expect(stalled.seen.closedEarly).toBe(0);
     expect(balancer.registry.get(stalled.url)).toMatchObject({ status: 'active', inFlight: 0, failures: 0 });
   });
 
   it('when a worker stalls under least outstanding (the default), then after one hedge it gets no more requests while its stalled one is open', async () => {
     const balancer = track(await startBalancer({ hedgeAfterMs: 20 }));
-    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: STALL_MS }));
     balancer.register(stalled);
     balancer.register(track(await startWorker('good')));
     const results = await timeLight(balancer.url, 6);
     expect(results.map((r) => r.servedBy)).toEqual(Array(6).fill('good'));
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(200);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(STALL_MS / 2);
     // The first went to the stalled worker (both idle, the first in turn) and was hedged; its
     // try still counts against the stalled worker, so the rest went straight to the other.
     expect(stalled.seen.requests).toBe(1);
@@ -218,11 +219,11 @@ describe('hedged light requests (HEDGE_AFTER_MS)', () => {
     const balancer = track(await startBalancer({ hedgeAfterMs: 'auto', selection: 'round_robin' }));
     balancer.register(track(await startWorker('good')));
     await timeLight(balancer.url, 64); // the delay is learned from these answers
-    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: 400 }));
+    const stalled = track(await fakeWorker('stalled', 'slow', { slowMs: STALL_MS }));
     balancer.register(stalled);
     const results = await timeLight(balancer.url, 6);
     expect(results.map((r) => r.servedBy)).toEqual(Array(6).fill('good'));
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(200);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(STALL_MS / 2);
     // Every other request went to the stalled worker first (and a slow answer of the good one,
     // about one in twenty, may have been hedged there too).
     expect(stalled.seen.requests).toBeGreaterThanOrEqual(3);

@@ -51,35 +51,21 @@ describe('balancer shutdown', () => {
 });
 
 describe('server shutdown', () => {
-  it('when a request that is answered at once arrives during shutdown, then the server does not crash and shutdown finishes', async () => {
-    let releaseSlow: () => void = () => undefined;
-    let slowArrived: () => void = () => undefined;
-    const arrived = new Promise<void>((r) => (slowArrived = r));
-    const server = await listen((req, res) => {
-      if (req.url === '/slow') {
-        releaseSlow = () => res.end('slow');
-        slowArrived();
-      } else {
-        res.end('fast'); // answered synchronously, like a health check
-      }
-    });
+  it('when a request arrives during shutdown on a connection opened before it, then it is answered with Connection: close and shutdown finishes', async () => {
+    const server = await listen((_req, res) => res.end('fast')); // answered synchronously, like a health check
+    // Opened before the shutdown and unused, as undici's spare connections are.
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
     const ended = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
-    await arrived;
     const closed = server.close();
-    // Pipelined behind the slow one, so it reaches the app while the server is closing.
     socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 20));
-    releaseSlow();
     await closed;
     await ended;
     const reply = Buffer.concat(chunks).toString();
-    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*fast$/);
     expect(reply.toLowerCase()).toContain('connection: close');
-    expect(reply).toContain('slow');
   });
 
   it('when a client has sent only part of a request body, then shutdown does not wait for the rest', async () => {

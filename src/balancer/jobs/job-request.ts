@@ -14,10 +14,10 @@ const DECIMAL = /^[0-9]{1,20}$/;
 /**
  * Validates a `POST /jobs` body: `{"kind":"count_primes","from":"0","to":"10000000000"}`.
  * `from` and `to` are decimal strings (JSON numbers up to 10^15 are taken too when they are
- * exact whole numbers), with `0 ≤ from ≤ to ≤ maxTo`. Anything else is a 400 that says what is
+ * exact whole numbers), with `0 ≤ from ≤ to ≤ 2^53 − 1`. Anything else is a 400 that says what is
  * wrong.
  */
-export function parseJobRequest(body: unknown, maxTo = MAX_JOB_TO): JobRequest {
+export function parseJobRequest(body: unknown): JobRequest {
   // No body, or one the JSON parser left alone: not sent as application/json.
   if (body === undefined) throw invalid('send the body as JSON, with Content-Type: application/json: {"kind":"count_primes","from":"0","to":"1000000000"}');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -30,7 +30,7 @@ export function parseJobRequest(body: unknown, maxTo = MAX_JOB_TO): JobRequest {
   const start = whole('from', from);
   const end = whole('to', to);
   if (start > end) throw invalid(`"from" (${start}) is greater than "to" (${end})`);
-  if (end > maxTo) throw invalid(`"to" is at most ${maxTo}, got ${end}`);
+  if (end > MAX_JOB_TO) throw invalid(`"to" is at most ${MAX_JOB_TO}, got ${end}`);
   return { kind, from: start, to: end };
 }
 

@@ -48,12 +48,12 @@ export class HedgeDelay {
   private count = 0;
   private learned: number | undefined;
 
+  /** `setting`: HEDGE_AFTER_MS, above 0 (with 0, createHedging makes none). */
   constructor(private readonly setting: number | 'auto') {}
 
-  /** The delay now, in ms; undefined: do not hedge (yet). */
+  /** The delay now, in ms; undefined: do not hedge yet (auto, still learning). */
   get ms(): number | undefined {
-    if (this.setting === 'auto') return this.learned;
-    return this.setting > 0 ? this.setting : undefined;
+    return this.setting === 'auto' ? this.learned : this.setting;
   }
 
   /** A light request was answered after `ms`. */

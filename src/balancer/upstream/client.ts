@@ -32,11 +32,13 @@ export interface UpstreamClientOptions {
   probeTimeoutMs: number;
   /** How often an idle worker is probed (HEALTH_CHECK_INTERVAL_MS): whether a probe's connection is worth keeping. */
   probeIntervalMs: number;
-  connectTimeoutMs?: number;
 }
 
 /** How long an idle connection to a worker is kept: under Node's default keep-alive timeout (5 s), which our workers keep. */
 const KEEP_ALIVE_MS = 4_000;
+
+/** A worker that has not taken the connection in this long is not there (docs/failure-behaviour.md). */
+const CONNECT_TIMEOUT_MS = 2_000;
 
 const CANCELLED: Failed = { ok: false, kind: 'aborted', message: 'cancelled' };
 
@@ -56,8 +58,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * workers (BENCHMARKS.md, "At scale"): half the heap, and about a third less CPU, than probes
  * through the requests' pools.
  */
-export function createUpstreamClient({ probeTimeoutMs, probeIntervalMs, connectTimeoutMs = 2_000 }: UpstreamClientOptions): UpstreamClient {
-  const limits = { connect: { timeout: connectTimeoutMs }, maxResponseSize: MAX_ANSWER_BYTES, maxHeaderSize: 16 * 1024, keepAliveTimeout: KEEP_ALIVE_MS };
+export function createUpstreamClient({ probeTimeoutMs, probeIntervalMs }: UpstreamClientOptions): UpstreamClient {
+  const limits = { connect: { timeout: CONNECT_TIMEOUT_MS }, maxResponseSize: MAX_ANSWER_BYTES, maxHeaderSize: 16 * 1024, keepAliveTimeout: KEEP_ALIVE_MS };
   const requests = new Agent(limits);
   const probes = new Agent({ ...limits, connections: 1 });
   const closeProbeConnections = probeIntervalMs >= KEEP_ALIVE_MS;

@@ -21,8 +21,6 @@ export interface HealthCheckerOptions {
 export interface HealthChecker {
   start(): void;
   stop(): void;
-  /** One round: probes every worker that is due, in parallel, and applies the results. */
-  runOnce(): Promise<void>;
 }
 
 interface ProbeState {
@@ -115,6 +113,7 @@ export function createHealthChecker({
     }
   };
 
+  /** One round: forgets the long gone, and probes every worker that is due and not being probed. */
   const runOnce = async (): Promise<void> => {
     const at = now();
     for (const server of [...registry.servers]) {
@@ -138,7 +137,6 @@ export function createHealthChecker({
   };
 
   return {
-    runOnce,
     start() {
       if (running) return;
       running = true;

@@ -18,7 +18,7 @@ const NAME = /^[A-Za-z0-9._-]{1,64}$/;
  * origin (host and port, nothing else), because the balancer will send traffic there.
  * Returns the address normalised (`http://Server1:5000/` is `http://server1:5000`).
  */
-export function parseRegistration(body: unknown, { nameRequired = false } = {}): Registration {
+export function parseRegistration(body: unknown): Registration {
   // No body, or one the JSON parser left alone: not sent as application/json.
   if (body === undefined) throw invalid('send the body as JSON, with Content-Type: application/json: {"address":"http://server1:5000","name":"server1"}');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -40,7 +40,6 @@ export function parseRegistration(body: unknown, { nameRequired = false } = {}):
   if (name !== undefined && (typeof name !== 'string' || !NAME.test(name))) {
     throw invalid('"name" must be 1 to 64 letters, digits, dots, dashes or underscores');
   }
-  if (name === undefined && nameRequired) throw invalid('"name" is required');
   if (capacity !== undefined && (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > 4096)) {
     throw invalid('"capacity" must be a whole number from 1 to 4096');
   }

@@ -16,9 +16,6 @@ export const RESIDUES: readonly number[] = [1, 7, 11, 13, 17, 19, 23, 29];
 /** From RESIDUES[i] to the next number coprime to 30. */
 export const GAPS = Uint8Array.from([6, 4, 2, 4, 2, 4, 6, 2]);
 
-/** Numbers per byte. */
-export const NUMBERS_PER_BYTE = 30;
-
 const INDEX_OF_RESIDUE = new Int8Array(30).fill(-1);
 RESIDUES.forEach((r, i) => (INDEX_OF_RESIDUE[r] = i));
 
