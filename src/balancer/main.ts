@@ -5,16 +5,28 @@ import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { listenOrExit } from '../shared/listen.js';
 import { createLogger, logListening } from '../shared/logger.js';
-import { buildBalancer } from './build.js';
+import { buildBalancer, type Balancer } from './build.js';
 import { loadBalancerConfig } from './config.js';
+import { JournalError } from './jobs/journal-error.js';
 
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
 const { logger, close: closeLog } = createLogger('balancer', config.logLevel);
 installCrashHandler({ logger, flush: closeLog });
-const { listener, healthChecker, upstream, jobs } = await buildBalancer(config, logger);
-const http = createHttpServer(listener);
-
 const exit = (code: number): void => void closeLog().finally(() => process.exit(code));
+
+let balancer: Balancer;
+try {
+  balancer = await buildBalancer(config, logger);
+} catch (err) {
+  // The job journal cannot be had (DATA_DIR unwritable, or another balancer's): the message says
+  // which and where, in one line.
+  if (!(err instanceof JournalError)) throw err;
+  logger.fatal({ dataDir: config.dataDir, code: err.code }, err.message);
+  await closeLog();
+  process.exit(1);
+}
+const { listener, healthChecker, upstream, jobs } = balancer;
+const http = createHttpServer(listener);
 
 listenOrExit(http.server, { port: config.port, host: config.host, logger, exit }, (port) => {
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });

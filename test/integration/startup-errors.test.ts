@@ -1,12 +1,17 @@
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
 
 let taken: Server | undefined;
 let program: ManagedProcess | undefined;
+let other: ManagedProcess | undefined;
 afterEach(async () => {
   await program?.close();
+  await other?.close();
   taken?.close();
 });
 
@@ -21,5 +26,18 @@ describe('mistakes at start', () => {
     expect(fatal).toHaveLength(1);
     expect(fatal[0]!.msg).toBe(`cannot listen: port ${port} on 127.0.0.1 is already in use; set PORT (or HOST) to change it`);
     expect(fatal[0]!.err).toBeUndefined();
+  });
+
+  it('when a second balancer is given the DATA_DIR of a running one, then it says whose it is in one line and exits 1, and the first goes on', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'distcalc-shared-'));
+    const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir };
+    other = new ManagedProcess({ name: 'first', program: 'balancer', env });
+    const port = await other.start();
+    program = new ManagedProcess({ name: 'second', program: 'balancer', env });
+    await expect(program.start()).rejects.toThrow(/exited with 1/);
+    const fatal = program.logs.filter((r) => r.level === 'fatal');
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.msg).toMatch(new RegExp(`${dataDir} is in use by the balancer with pid ${other.pid} on `));
+    expect((await fetch(`http://127.0.0.1:${port}/health_check`)).status).toBe(200);
   });
 });

@@ -40,6 +40,8 @@ export class FileJournal implements Journal {
     private handle: FileHandle,
     private state: JobsState,
     bytes: number,
+    /** Gives up what the journal held besides its file (the data directory's lock). */
+    private readonly release: () => Promise<void> = async () => {},
   ) {
     this.written = bytes;
   }
@@ -68,7 +70,7 @@ export class FileJournal implements Journal {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.drained.then(() => this.handle.close());
+    this.closing ??= this.drained.then(() => this.handle.close()).finally(this.release);
     return this.closing;
   }
 

@@ -1,7 +1,8 @@
-import { open, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { jobsOf } from './journal-fold.js';
 import { ensureDir, io, keepAside, readIfExists, syncDir } from './journal-fs.js';
+import { lockDataDir } from './journal-lock.js';
 import { replayJournal, type Replay } from './journal-replay.js';
 import type { OpenedJournal, OpenJournalOptions } from './journal-types.js';
 import { FileJournal, tempPathOf } from './journal-writer.js';
@@ -15,7 +16,8 @@ import { FileJournal, tempPathOf } from './journal-writer.js';
  * rewrite() (at start, dropping expired jobs, and when `bytes` passes a limit).
  *
  * One balancer owns a data directory: two processes appending to one journal would interleave
- * records the other does not know about, and nothing here locks the file against that.
+ * records the other does not know about. `<dir>/jobs.lock` keeps a second one out
+ * (journal-lock.ts) until the first closes its journal.
  */
 
 export type {
@@ -48,12 +50,12 @@ export { JournalError, type JournalErrorCode } from './journal-error.js';
 export async function openJournal({ dir, file = 'jobs.journal', now = Date.now }: OpenJournalOptions): Promise<OpenedJournal> {
   const path = join(dir, file);
   await ensureDir(dir);
-  // A rewrite that crashed before its rename leaves its temp file; the journal itself is whole.
-  await io('remove', tempPathOf(path), () => rm(tempPathOf(path), { force: true }));
-  const bytes = await readIfExists(path);
-  const replay = replayJournal(bytes ?? Buffer.alloc(0));
-  const handle = await io('open', path, () => open(path, 'a', 0o600));
-  const journal = new FileJournal(path, handle, replay.state, replay.goodBytes);
+  const lock = await lockDataDir(dir);
+  const { bytes, replay, handle } = await readAndOpen(path).catch(async (err: unknown) => {
+    await lock.release();
+    throw err;
+  });
+  const journal = new FileJournal(path, handle, replay.state, replay.goodBytes, () => lock.release());
   const jobs = jobsOf(replay.state);
   try {
     if (bytes === null) await syncDir(dir);
@@ -63,6 +65,16 @@ export async function openJournal({ dir, file = 'jobs.journal', now = Date.now }
     await journal.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Replays what the journal holds, and opens it for appends. */
+async function readAndOpen(path: string): Promise<{ bytes: Buffer | null; replay: Replay; handle: FileHandle }> {
+  // A rewrite that crashed before its rename leaves its temp file; the journal itself is whole.
+  await io('remove', tempPathOf(path), () => rm(tempPathOf(path), { force: true }));
+  const bytes = await readIfExists(path);
+  const replay = replayJournal(bytes ?? Buffer.alloc(0));
+  const handle = await io('open', path, () => open(path, 'a', 0o600));
+  return { bytes, replay, handle };
 }
 
 /** Makes the file hold only the records the replay trusted; says what was wrong, for people. */

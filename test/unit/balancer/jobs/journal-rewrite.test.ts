@@ -46,7 +46,7 @@ describe('rewriting the jobs journal', () => {
     await journal.close();
     const reopened = await reopen();
     expect(reopened).toMatchObject({ problems: [], jobs: [jobs[0], { ...jobs[1], status: 'running', startedAt: 5_000 }, ...jobs.slice(2)] });
-    expect(await readdir(dir)).toEqual(['jobs.journal']);
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
   });
 
   it('when appends and a rewrite are issued together, then each lands in call order', async () => {
@@ -72,7 +72,7 @@ describe('rewriting the jobs journal', () => {
     expect(problems).toEqual([]);
     expect(replayed).toEqual(jobs);
     expect(await readFile(path)).toEqual(before);
-    expect(await readdir(dir)).toEqual(['jobs.journal']);
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
   });
 
   it('when a rewrite fails before its rename, then the old file stays whole, appends are refused until a rewrite succeeds', async () => {

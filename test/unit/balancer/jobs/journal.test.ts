@@ -83,7 +83,7 @@ describe('the jobs journal', () => {
     const second = await reopen();
     expect(second.problems).toEqual([]);
     expect(second.jobs[0]!.tasks).toEqual([task(0, 9)]);
-    expect(await readdir(dir)).toEqual(['jobs.journal']);
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
   });
 
   it('when the last line fails its checksum, then it is treated as torn, not as corruption', async () => {
@@ -92,7 +92,7 @@ describe('the jobs journal', () => {
     const { jobs, problems } = await reopen();
     expect(problems).toEqual([expect.stringMatching(/line 2: the last record fails its checksum \(checksum mismatch\)/)]);
     expect(jobs).toEqual([job('a')]);
-    expect(await readdir(dir)).toEqual(['jobs.journal']);
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
   });
 
   it('when a record in the middle is corrupt, then it is reported by line, the file kept aside, and the journal goes on from the records before it', async () => {
@@ -128,7 +128,7 @@ describe('the jobs journal', () => {
     const { jobs, problems } = await reopen(() => 0);
     expect(problems).toEqual([expect.stringMatching(why)]);
     expect(jobs.map((j) => j.id)).toEqual(['a']);
-    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.journal.corrupt-1970-01-01T000000.000Z']);
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.journal.corrupt-1970-01-01T000000.000Z', 'jobs.lock']);
   });
 
   it('when a corrupt file was already kept aside at the same time, then the next copy gets its own name', async () => {
@@ -136,7 +136,7 @@ describe('the jobs journal', () => {
     await reopen(() => 0);
     await writeFile(path, 'garbage\n' + encodeRecord(created('a')));
     await reopen(() => 0);
-    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.journal.corrupt-1970-01-01T000000.000Z', 'jobs.journal.corrupt-1970-01-01T000000.000Z-1']);
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.journal.corrupt-1970-01-01T000000.000Z', 'jobs.journal.corrupt-1970-01-01T000000.000Z-1', 'jobs.lock']);
   });
 
   it('when a task overlaps one already counted, then append refuses it and writes nothing', async () => {
@@ -181,7 +181,7 @@ describe('the jobs journal', () => {
     opened.push(journal);
     await journal.append(created('a'));
     expect((await stat(data)).mode & 0o777).toBe(0o700);
-    expect(await readdir(data)).toEqual(['jobs.journal']);
+    expect((await readdir(data)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
   });
 
   it('when the directory cannot be made, then open throws an error that names the path', async () => {
