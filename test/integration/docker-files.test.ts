@@ -22,6 +22,7 @@ const workerVars = variablesReadBy(loadWorkerConfig);
 
 interface Service {
   container_name?: string;
+  hostname?: string;
   scale?: number;
   build?: { dockerfile?: string };
   ports?: string[];
@@ -91,6 +92,12 @@ describe('docker-compose.yml', () => {
         expect(final, `${name} mounts ${target}`).toMatch(new RegExp(`^RUN .*chown ${user}:${user} ${escaped}\\s*$`, 'm'));
       }
     }
+  });
+
+  it('when a container with a volume is made again (make build, a kill), then it has the same host name, which the job journal lock knows its owner by', () => {
+    const withVolumes = Object.entries(compose.services).filter(([, service]) => (service.volumes ?? []).length > 0);
+    expect(withVolumes.map(([name]) => name)).toEqual(['loadbalancer']);
+    for (const [name, service] of withVolumes) expect(service.hostname, name).toBe(name);
   });
 
   it('when a container is stopped, then it gets longer than SHUTDOWN_TIMEOUT_MS to drain', () => {
