@@ -92,12 +92,14 @@ export class Registry {
 
   /**
    * Registers a new worker or re-activates a known address (idempotent). `capacity` is what
-   * the worker says it can run at once; the balancer's own limit caps it.
+   * the worker says it can run at once; the balancer's own limit caps it. Another name at a
+   * known address is another worker there (a new pod given a gone one's IP): it replaces it.
    */
   register(address: string, name: string, capacity?: number): ServerEntry {
     const limit = Math.max(1, Math.min(this.maxInFlight, capacity ?? this.maxInFlight));
     const known = this.byAddress.get(address);
-    if (known) {
+    if (known && known.name !== name) this.remove(known, `${name} announced itself at its address`);
+    else if (known) {
       const grew = known.status === 'active' && limit > known.limit;
       known.lastSeen = this.now();
       known.limit = limit;
@@ -157,10 +159,9 @@ export class Registry {
   }
 
   /**
-   * Takes the worker out of rotation now: its health probe, sent when the worker had been
-   * active since `probedSince`, failed. A draining worker answers its probe 503 on purpose and
-   * is left as it is; so is one that came back while the probe ran (it announced itself, or
-   * passed another probe): the failure is older than what the registry knows.
+   * Takes the worker out of rotation now: its health probe, sent when it had been active since
+   * `probedSince`, failed. A draining worker (its probe answers 503 on purpose), or one that came
+   * back while the probe ran, is left as it is: the failure is older than what the registry knows.
    */
   markFailed(entry: ServerEntry, error: string, probedSince = entry.activeSince): void {
     if (entry.status === 'draining' || entry.activeSince !== probedSince) return;
@@ -229,7 +230,7 @@ export class Registry {
     return active;
   }
 
-  /** Out of rotation; a draining worker stays draining: it is leaving, and says when it is back. */
+  /** Out of rotation; a draining worker stays draining: it says when it is back. */
   private takeOut(entry: ServerEntry, reason: string): boolean {
     if (entry.status === 'draining') return false;
     this.move(entry, 'inactive', reason);

@@ -66,6 +66,19 @@ describe('Registry', () => {
     expect(registry.countActive()).toBe(1);
   });
 
+  it('when another worker announces itself at a known address (a reused pod IP), then it replaces the one that was there', () => {
+    const { registry, transitions } = setup();
+    const old = registry.register('http://10.0.0.5:5000', 'worker-abc');
+    registry.markFailed(old, 'ECONNREFUSED');
+    const fresh = registry.register('http://10.0.0.5:5000', 'worker-xyz', 2);
+    expect(registry.servers).toEqual([fresh]);
+    expect(fresh).toMatchObject({ name: 'worker-xyz', status: 'active', limit: 2, failures: 0 });
+    expect(transitions.slice(2)).toEqual([
+      { name: 'worker-abc', from: 'inactive', to: 'removed', reason: 'worker-xyz announced itself at its address' },
+      { name: 'worker-xyz', from: null, to: 'active', reason: 'registered' },
+    ]);
+  });
+
   it('when the registry is full, then a new address is refused but a known one still re-registers', () => {
     const { registry } = setup(1);
     registry.register('http://a:1', 'a');
