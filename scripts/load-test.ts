@@ -1,6 +1,7 @@
 /**
  * The phase load test (`npm run load-test`, `make test`): see --help, or docs/operations.md.
- * Builds on the seed's test_script.py: same phases and defaults, more figures.
+ * Three phases against a balancer and two workers, stopping and starting server2 in between,
+ * with per-phase tables and an HTML report.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';

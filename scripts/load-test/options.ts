@@ -22,7 +22,7 @@ export interface LoadTestOptions {
 
 export const HELP = `distcalc phase load test
 
-Three phases of concurrent virtual users, as in the original test_script.py:
+Three phases of concurrent virtual users:
   1. both workers serve;
   2. server2 is stopped while requests are in flight;
   3. server2 is started again while requests are in flight.
@@ -37,13 +37,13 @@ Usage:
 Options:
   --target local|docker|url   what to drive (default local)
   --balancer URL              the balancer (default http://127.0.0.1:9000; local: from --balancer-port)
-  --users N                   virtual users per phase (default 50, as the seed)
-  --requests N                requests per user per phase, back to back (default 10, as the seed)
-  --number N                  number to test; repeat for a mix (default 524287, as the seed)
-  --timeout-ms N              client timeout per request (default 60000, as the seed's balancer)
+  --users N                   virtual users per phase (default 50)
+  --requests N                requests per user per phase, back to back (default 10)
+  --number N                  number to test; repeat for a mix (default 524287)
+  --timeout-ms N              client timeout per request (default 60000)
   --min-phase-seconds S       users keep sending past their quota until the phase has lasted S
                               seconds (default 10: long enough to see server2 leave in phase 2
-                              and serve again in phase 3; 0: the quota only, as the seed)
+                              and serve again in phase 3; 0: the quota of --requests only)
   --stop graceful|kill        how server2 is stopped: SIGTERM / docker stop, or SIGKILL / docker kill
                               (default graceful)
   --stop-at F                 stop server2 when this fraction of phase 2 is done (default 0.25): of its

@@ -1,7 +1,7 @@
 /**
  * A worker thread running a share of the virtual users. Each user sends its requests back
- * to back (the next one leaves when the previous one is answered), like the seed's threads,
- * and every result is posted to the main thread in batches.
+ * to back (the next one leaves when the previous one is answered), as a real client with one
+ * connection does, and every result is posted to the main thread in batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';

@@ -35,7 +35,7 @@ interface ProbeState {
 const STABLE_INTERVALS = 3;
 
 /**
- * The background loop of the seed. It probes inactive workers with capped exponential backoff
+ * The balancer's background health checks. It probes inactive workers with capped exponential backoff
  * and jitter — soon after they fail, then less often, never less than once per `intervalMs` —
  * so a recovered worker is back within one interval while a flapping one is probed (and can
  * come back) ever more rarely. Active workers with no traffic for `idleAfterMs` are probed

@@ -73,7 +73,7 @@ describe('load-test statistics', () => {
 });
 
 describe('load-test options', () => {
-  it("when no flags are given, then the seed's values are the defaults", () => {
+  it('when no flags are given, then 50 users send 10 requests each for 524287, with a 60 s timeout, to the local stack', () => {
     expect(parseOptions([], {})).toMatchObject({
       target: 'local',
       users: 50,

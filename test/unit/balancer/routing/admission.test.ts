@@ -183,7 +183,8 @@ describe('admission queue', () => {
     void Promise.resolve(queue.acquire(new Set(['http://a:1']), heavy)).then((a) => (result = a));
     registry.recordFailure(registry.get('http://b:1')!, 'refused', { immediate: true });
     await vi.advanceTimersByTimeAsync(0);
-    // a is still full of heavy work; without the check this waited out its queue timeout.
+    // b is gone and this request has tried a (still full of heavy work): no worker it may use is
+    // left, so it is told now rather than after its queue timeout.
     expect(result).toEqual({ ok: false, reason: 'exhausted' });
     expect(queue.depth).toBe(0);
   });
