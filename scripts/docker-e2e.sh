@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end check of the Docker path, the seed's way: make build, make start, curl, the
+# End-to-end check of the Docker path as a user takes it: make build, make start, curl, the
 # control routes refused to the host, scaling to 4 workers and back under load, make test (the
 # phase load test, server2 stopped with `docker stop` mid-phase), docker logs,
 # make stop. On a machine with a running Docker engine it uses that engine and pulls the real
