@@ -1,5 +1,5 @@
 /** The oldest Node.js the programs run on (package.json's engines: ^20.18.1 || ^24.0.0). */
-export const OLDEST_NODE = [20, 18, 1] as const;
+const OLDEST_NODE = [20, 18, 1] as const;
 
 /** Why this Node.js is too old for distcalc, or undefined when it will do. */
 export function nodeTooOld(version: string = process.versions.node): string | undefined {

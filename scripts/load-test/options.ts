@@ -60,7 +60,7 @@ Options:
 
 export class UsageError extends Error {}
 
-export const DEFAULT_MIN_PHASE_SECONDS = 10;
+const DEFAULT_MIN_PHASE_SECONDS = 10;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;

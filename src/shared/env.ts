@@ -12,7 +12,7 @@ export class ConfigError extends Error {
 }
 
 /** The longest delay Node's timers keep (2^31 - 1 ms, about 24.8 days). */
-export const MAX_TIMER_MS = 2_147_483_647;
+const MAX_TIMER_MS = 2_147_483_647;
 
 export class EnvReader {
   private readonly problems: string[] = [];

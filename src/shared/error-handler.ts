@@ -4,7 +4,7 @@ import { HttpError } from './http-error.js';
 import type { Logger } from './logger.js';
 
 /** Turns anything thrown into an HttpError: ours as they are, body-parser's by their type. */
-export function toHttpError(err: unknown): HttpError {
+function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (typeof err === 'object' && err !== null && 'type' in err) {
     switch ((err as { type: unknown }).type) {

@@ -6,7 +6,7 @@ import { collectDefaultMetrics, type Registry } from 'prom-client';
  * machine, those wake-ups were most of the balancer's CPU per heavy request. Ten a second still
  * shows a stalled loop.
  */
-export const EVENT_LOOP_SAMPLE_MS = 100;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 /** prom-client's process metrics (CPU, memory, GC, event-loop lag), names under `prefix`. */
 export function collectProcessMetrics(registry: Registry, prefix: string): void {

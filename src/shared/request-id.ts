@@ -7,7 +7,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The client's `X-Request-Id` when it is sane, otherwise a new UUID. */
-export function requestIdFrom(header: string | string[] | undefined): string {
+function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && SANE_ID.test(value) ? value : randomUUID();
 }

@@ -32,7 +32,7 @@ export interface HistoryOptions {
  * up to `seconds` points: with a thousand workers, charting them all would cost megabytes that
  * grow with the number of workers and draw a page nobody can read.
  */
-export const CHARTED_SERVERS = 24;
+const CHARTED_SERVERS = 24;
 
 /** Latencies kept per server and second for its percentiles; beyond, answers are only counted. */
 const SAMPLES_PER_SECOND = 2_000;

@@ -4,7 +4,7 @@ import { JournalError } from './journal-error.js';
 import type { JobRecord, Journal, JournalEvent } from './journal-types.js';
 
 /** The journal is rewritten with only the jobs kept once it grows past this. */
-export const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 
 /**
  * The job manager's side of the journal: writes events, and rewrites the file from the jobs in

@@ -7,8 +7,8 @@ export interface PrimeRouteDeps extends TriesDeps {
   maxDigits: number;
 }
 
-export const SERVED_BY_HEADER = 'X-Served-By';
-export const PRIME_PREFIX = '/is_prime';
+const SERVED_BY_HEADER = 'X-Served-By';
+const PRIME_PREFIX = '/is_prime';
 
 /** Whether a request URL belongs to this route: `/is_prime`, `/is_prime/…` or `/is_prime?…`. */
 export function isPrimePath(url: string): boolean {
