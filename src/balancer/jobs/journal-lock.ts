@@ -1,58 +1,128 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { JournalError } from './journal-error.js';
 import { errorCode, io, ioError } from './journal-fs.js';
 
 export interface DirLock {
-  /** Gives the directory up (the balancer closed its journal). */
+  /** Gives the directory up (the balancer closed its journal), if the lock is still this one's. */
   release(): Promise<void>;
 }
 
-interface Holder {
+/** Who holds a data directory: a process, told apart from a later one with the same pid. */
+export interface LockOwner {
   pid: number;
   host: string;
+  /** The kernel's boot id, and when the process started (clock ticks after boot), where /proc has them. */
+  boot?: string;
+  started?: number;
 }
 
 /**
  * Makes this balancer the one owner of a data directory. Two balancers over one journal would
  * each replay and run the other's jobs, and the second one's compaction would leave the first
  * appending to a file that is no longer the journal: jobs it accepted would be gone at its next
- * start. `<dir>/jobs.lock` names the owner (pid and host) and is created only if absent.
+ * start. `<dir>/jobs.lock` names the owner.
  *
- * A lock whose owner is gone is taken over: one on this host whose process no longer runs (a
- * crash or SIGKILL), or one with this very pid (a restarted container runs as the same pid
- * on the same host name). A lock held from another host, or by a live process here, is a
- * `locked` JournalError that says who holds it.
+ * The lock file is written whole under a name of its own and then linked into place, which
+ * fails if one is there: no one ever reads a lock half written. A lock whose owner is gone (its
+ * host is this one, and no process with its pid and start time runs: a crash, a kill, a reboot,
+ * a container started again) is moved aside and checked before it is taken over, so that two
+ * starts cannot both take it. A lock held from another host is a `locked` JournalError: whether
+ * that balancer still runs cannot be told from here.
  */
-export async function lockDataDir(dir: string, { pid = process.pid, host = hostname() } = {}): Promise<DirLock> {
+export async function lockDataDir(dir: string, self: LockOwner = processOwner(process.pid)): Promise<DirLock> {
   const path = join(dir, 'jobs.lock');
-  const owner = `${JSON.stringify({ pid, host } satisfies Holder)}\n`;
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      await writeFile(path, owner, { flag: 'wx', mode: 0o600 });
-      return { release: () => rm(path, { force: true }).catch(() => undefined) };
-    } catch (err) {
-      if (errorCode(err) !== 'EEXIST') throw ioError('create the lock', path, err);
-    }
-    const holder = await io('read the lock', path, () => readFile(path, 'utf8').then(parseHolder, () => undefined));
-    if (holder && !(holder.host === host && (holder.pid === pid || !isRunning(holder.pid)))) {
+  const mine = `${JSON.stringify(self)}\n`;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    if (await place(path, mine)) return { release: () => releaseIfMine(path, mine) };
+    const held = await readLock(path);
+    if (held === undefined) continue; // given up meanwhile
+    const holder = parseOwner(held);
+    if (holder && !isGone(holder, self)) {
       throw new JournalError(
         'locked',
         `jobs journal: ${dir} is in use by the balancer with pid ${holder.pid} on ${holder.host} (${path}); give each balancer a DATA_DIR of its own, or remove that file if that balancer is gone`,
       );
     }
-    // Gone, or a lock file cut short by a crash: another start may be taking it over too, and
-    // only one of the two creates it next.
-    await io('remove the stale lock', path, () => rm(path, { force: true }));
+    await takeAway(path, held);
   }
-  throw new JournalError('locked', `jobs journal: another balancer took ${path} while this one started`);
+  throw new JournalError('locked', `jobs journal: other balancers keep taking ${path}; give each balancer a DATA_DIR of its own`);
 }
 
-function parseHolder(text: string): Holder | undefined {
+/** A process of this host, as a lock names it. */
+export function processOwner(pid: number): LockOwner {
+  return { pid, host: hostname(), boot: bootId(), started: startTime(pid) };
+}
+
+/** Links a whole lock file into place; false when one is there. */
+async function place(path: string, content: string): Promise<boolean> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await io('write', temp, () => writeFile(temp, content, { mode: 0o600 }));
   try {
-    const { pid, host } = JSON.parse(text) as Partial<Holder>;
-    return Number.isInteger(pid) && typeof host === 'string' ? { pid: pid!, host } : undefined;
+    await link(temp, path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'EEXIST') return false;
+    throw ioError('create the lock', path, err);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** The lock's content; undefined when there is none. Unreadable counts as held, not as stale. */
+async function readLock(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw ioError('read the lock', path, err);
+  }
+}
+
+/**
+ * Moves a stale lock aside, if it is still the one judged stale: another start may have taken
+ * it over and made its own meanwhile, and that one is put back, not removed.
+ */
+async function takeAway(path: string, stale: string): Promise<void> {
+  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return;
+    throw ioError('move aside the stale lock', path, err);
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined);
+  if (moved !== stale) await link(aside, path).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
+async function releaseIfMine(path: string, mine: string): Promise<void> {
+  if ((await readFile(path, 'utf8').catch(() => undefined)) === mine) await rm(path, { force: true }).catch(() => undefined);
+}
+
+function isGone(holder: LockOwner, self: LockOwner): boolean {
+  if (holder.host !== self.host) return false;
+  // A lock written before the last boot: every process of that boot is gone.
+  if (holder.boot !== undefined && self.boot !== undefined && holder.boot !== self.boot) return true;
+  if (holder.pid === self.pid) return holder.started !== undefined && holder.started !== self.started;
+  if (!isRunning(holder.pid)) return true;
+  // That pid runs: the holder, unless it started at another time (the pid was reused).
+  const started = startTime(holder.pid);
+  return holder.started !== undefined && started !== undefined && started !== holder.started;
+}
+
+/**
+ * A lock file, or undefined for one that is not (a file of something else, or hand-made):
+ * taken over like a gone owner's, since no balancer writes one like it.
+ */
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const { pid, host, boot, started } = JSON.parse(text) as Partial<LockOwner>;
+    if (!Number.isInteger(pid) || typeof host !== 'string') return undefined;
+    return { pid: pid!, host, boot: typeof boot === 'string' ? boot : undefined, started: typeof started === 'number' ? started : undefined };
   } catch {
     return undefined;
   }
@@ -65,5 +135,25 @@ function isRunning(pid: number): boolean {
   } catch (err) {
     // It runs, as another user.
     return errorCode(err) === 'EPERM';
+  }
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** When a process started, in clock ticks after boot (field 22 of /proc/<pid>/stat); undefined without /proc. */
+function startTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: fields are counted after it.
+    const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(started) ? started : undefined;
+  } catch {
+    return undefined;
   }
 }

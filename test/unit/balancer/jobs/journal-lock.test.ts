@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openJournal } from '../../../../src/balancer/jobs/journal.js';
-import { lockDataDir } from '../../../../src/balancer/jobs/journal-lock.js';
+import { lockDataDir, processOwner, type LockOwner } from '../../../../src/balancer/jobs/journal-lock.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -15,43 +15,66 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The pid of a process that has exited. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '']);
+/** A process of this host that has exited, as its lock named it. */
+async function goneOwner(): Promise<LockOwner> {
+  const child = spawn('sleep', ['10']);
+  await once(child, 'spawn');
+  const owner = processOwner(child.pid!);
+  child.kill();
   await once(child, 'exit');
-  return child.pid!;
+  return owner;
 }
+
+// The test runner's parent process stands in for another balancer running on this host.
+const otherRunning = (): LockOwner => processOwner(process.ppid);
 
 describe('data directory lock', () => {
   it('when another running balancer holds the data directory, then opening its journal is refused, naming the holder', async () => {
-    // The test runner's parent process stands in for the other balancer: it runs on this host.
-    await lockDataDir(dir, { pid: process.ppid });
-    await expect(openJournal({ dir })).rejects.toMatchObject({
-      code: 'locked',
-      message: expect.stringContaining(`in use by the balancer with pid ${process.ppid}`),
-    });
-    await expect(lockDataDir(dir, { host: 'elsewhere' })).rejects.toMatchObject({ code: 'locked' });
+    await lockDataDir(dir, otherRunning());
+    await expect(openJournal({ dir })).rejects.toMatchObject({ code: 'locked', message: expect.stringContaining(`in use by the balancer with pid ${process.ppid}`) });
+  });
+
+  it('when this very process opens the same data directory twice, then the second is refused', async () => {
+    const first = await openJournal({ dir });
+    await expect(openJournal({ dir })).rejects.toMatchObject({ code: 'locked' });
+    await first.journal.close();
   });
 
   it('when a balancer on another host holds it, then it is refused: whether that one runs cannot be told from here', async () => {
-    await lockDataDir(dir, { pid: await deadPid(), host: 'other-host' });
+    await lockDataDir(dir, { ...(await goneOwner()), host: 'other-host' });
     await expect(openJournal({ dir })).rejects.toMatchObject({ code: 'locked', message: expect.stringContaining('on other-host') });
   });
 
-  it('when the balancer that held it is gone (killed, or a restarted container with the same pid), then it is taken over', async () => {
-    await lockDataDir(dir, { pid: await deadPid() });
-    const first = await openJournal({ dir });
-    await first.journal.close();
-    await lockDataDir(dir);
-    const again = await openJournal({ dir });
-    await again.journal.close();
+  it.each([
+    ['whose process has exited (a crash, a kill)', goneOwner],
+    ['with this pid but another start time (a container started again)', async () => ({ ...processOwner(process.pid), started: 1 })],
+    ['whose pid now belongs to another process (reused)', async () => ({ ...otherRunning(), started: 1 })],
+    ['from before the last boot', async () => ({ ...otherRunning(), boot: 'an-earlier-boot' })],
+  ])('when the lock was left by a balancer %s, then it is taken over', async (_what, owner) => {
+    await lockDataDir(dir, await owner());
+    const opened = await openJournal({ dir });
+    await opened.journal.close();
   });
 
-  it('when a journal is closed, then its lock is given up and the next balancer opens it', async () => {
+  it('when two balancers start at once over a stale lock, then exactly one of them gets it', async () => {
+    for (let round = 0; round < 30; round += 1) {
+      await lockDataDir(dir, await goneOwner());
+      const starts = await Promise.allSettled([lockDataDir(dir, processOwner(process.pid)), lockDataDir(dir, otherRunning())]);
+      expect(starts.filter((s) => s.status === 'fulfilled'), `round ${round}`).toHaveLength(1);
+      await rm(join(dir, 'jobs.lock'));
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('when a journal is closed, then its lock is given up, and only its own: one taken over since stays', async () => {
     const first = await openJournal({ dir });
     expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
     await first.journal.close();
     expect(await readdir(dir)).toEqual(['jobs.journal']);
-    await expect(lockDataDir(dir, { pid: process.ppid })).resolves.toBeDefined();
+    const second = await lockDataDir(dir);
+    const successor = `${JSON.stringify(otherRunning())}\n`;
+    await writeFile(join(dir, 'jobs.lock'), successor);
+    await second.release();
+    expect(await readFile(join(dir, 'jobs.lock'), 'utf8')).toBe(successor);
   });
 });

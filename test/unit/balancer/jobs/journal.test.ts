@@ -24,6 +24,8 @@ describe('the jobs journal', () => {
   let path: string;
   const opened: Journal[] = [];
   const reopen = async (now = () => Date.UTC(2024, 4, 1, 12)) => {
+    // As a balancer starts again: the one before has closed the journal.
+    for (const journal of opened.splice(0)) await journal.close();
     const result = await openJournal({ dir, now });
     opened.push(result.journal);
     return result;
