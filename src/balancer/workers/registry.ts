@@ -1,36 +1,7 @@
 import { HttpError } from '../../shared/http-error.js';
+import { newEntry, type ServerEntry, type ServerStatus } from './server-entry.js';
 
-export type ServerStatus = 'active' | 'inactive' | 'draining';
-
-export interface ServerEntry {
-  readonly name: string;
-  readonly address: string;
-  status: ServerStatus;
-  inFlight: number;
-  served: number;
-  failures: number;
-  lastError: string | null;
-  /** Last time the worker answered anything (epoch ms), or null. */
-  lastSeen: number | null;
-  /** Last time a request was sent to it, for the idle health check (epoch ms). */
-  lastUsed: number;
-  /** Heavy calculations (numbers of 2^64 and up) running there now. */
-  heavyInFlight: number;
-  /**
-   * Most heavy calculations it is sent at once: its advertised capacity (the threads it runs
-   * them on), capped by MAX_IN_FLIGHT_PER_SERVER. Light numbers take microseconds on the
-   * worker's event loop and are bounded by MAX_IN_FLIGHT_PER_SERVER alone.
-   */
-  limit: number;
-  /** Failed tries in a row (reset by any answer); FAILURE_THRESHOLD of them take it out. */
-  consecutiveFailures: number;
-  /** Passed probes in a row while inactive; RECOVERY_THRESHOLD of them put it back. */
-  consecutivePasses: number;
-  /** When it last became active (epoch ms), for telling a stable worker from a flapping one. */
-  activeSince: number;
-  /** Moving average of its answer times (ms), for the status page. */
-  recentLatencyMs: number;
-}
+export type { ServerEntry, ServerStatus } from './server-entry.js';
 
 export interface Transition {
   server: ServerEntry;
@@ -93,13 +64,14 @@ export class Registry {
   /**
    * Registers a new worker or re-activates a known address (idempotent). `capacity` is what
    * the worker says it can run at once; the balancer's own limit caps it. Another name at a
-   * known address is another worker there (a new pod given a gone one's IP): it replaces it.
+   * known address is another worker there (a new pod given a gone one's IP): it takes the old
+   * entry's place, once nothing is in flight there (until then, answers are counted under the
+   * old name, and that name's metrics are not forgotten under them).
    */
   register(address: string, name: string, capacity?: number): ServerEntry {
     const limit = Math.max(1, Math.min(this.maxInFlight, capacity ?? this.maxInFlight));
     const known = this.byAddress.get(address);
-    if (known && known.name !== name) this.remove(known, `${name} announced itself at its address`);
-    else if (known) {
+    if (known && (known.name === name || known.inFlight > 0)) {
       const grew = known.status === 'active' && limit > known.limit;
       known.lastSeen = this.now();
       known.limit = limit;
@@ -108,31 +80,18 @@ export class Registry {
       if (grew) this.onRoom(known);
       return known;
     }
-    if (this.servers.length >= this.maxServers && !this.makeRoom()) {
+    if (!known && this.servers.length >= this.maxServers && !this.makeRoom()) {
       throw new HttpError(503, 'registry_full', `the balancer accepts at most ${this.maxServers} servers`, {
         'Retry-After': '30',
       });
     }
-    const now = this.now();
-    const entry: ServerEntry = {
-      name,
-      address,
-      status: 'active',
-      inFlight: 0,
-      heavyInFlight: 0,
-      served: 0,
-      failures: 0,
-      lastError: null,
-      lastSeen: now,
-      lastUsed: now,
-      limit,
-      consecutiveFailures: 0,
-      consecutivePasses: 0,
-      activeSince: now,
-      recentLatencyMs: 0,
-    };
+    const entry = newEntry(address, name, limit, this.now());
     this.byAddress.set(address, entry);
-    this.servers.push(entry);
+    // In the old entry's place before either change is told: waiting requests never see the
+    // address without a worker.
+    if (known) this.servers[this.servers.indexOf(known)] = entry;
+    else this.servers.push(entry);
+    if (known) this.onTransition({ server: known, from: known.status, to: 'removed', reason: `${name} announced itself at its address` });
     this.onTransition({ server: entry, from: null, to: 'active', reason: 'registered' });
     return entry;
   }

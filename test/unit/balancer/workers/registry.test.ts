@@ -79,6 +79,27 @@ describe('Registry', () => {
     ]);
   });
 
+  it('when another worker takes over an address, then it is in place before either change is told (no moment without a worker there)', () => {
+    const seen: string[] = [];
+    const registry: Registry = new Registry({
+      maxServers: 10,
+      onTransition: ({ server, to }) => seen.push(`${server.name} ${to}: ${registry.servers.map((s) => s.name).join(',')}`),
+    });
+    registry.register('http://10.0.0.5:5000', 'worker-abc');
+    registry.register('http://10.0.0.5:5000', 'worker-xyz');
+    expect(seen.slice(1)).toEqual(['worker-abc removed: worker-xyz', 'worker-xyz active: worker-xyz']);
+  });
+
+  it('when another worker announces itself at an address with requests in flight, then the entry stays under its name until they are done', () => {
+    const { registry } = setup();
+    const old = registry.register('http://10.0.0.5:5000', 'worker-abc');
+    registry.begin(old);
+    expect(registry.register('http://10.0.0.5:5000', 'worker-xyz')).toBe(old);
+    registry.end(old);
+    expect(registry.register('http://10.0.0.5:5000', 'worker-xyz').name).toBe('worker-xyz');
+    expect(registry.servers.map((s) => s.name)).toEqual(['worker-xyz']);
+  });
+
   it('when the registry is full, then a new address is refused but a known one still re-registers', () => {
     const { registry } = setup(1);
     registry.register('http://a:1', 'a');
