@@ -10,7 +10,10 @@ export interface BalancerMetrics {
   /** A light request also sent to `server` because its first worker was slow to answer. */
   hedge(server: string): void;
   healthCheck(server: string, ok: boolean): void;
-  /** A worker was removed: its series go, so that workers that come and go do not pile them up. */
+  /**
+   * A worker was removed: its series go, so that workers that come and go do not pile them up.
+   * Names given in one turn of the event loop go together, on the next.
+   */
   forget(server: string): Promise<void>;
 }
 
@@ -86,6 +89,18 @@ export function createMetrics(
     },
   });
 
+  // Names to forget, taken together: a health-check round that forgets hundreds of workers reads
+  // each metric once, not once per worker (that was seconds of blocked event loop at 400).
+  let forgetting: { names: Set<string>; done: Promise<void> } | undefined;
+  const forgetTogether = async (names: Set<string>): Promise<void> => {
+    // A name registered again meanwhile (a worker back at another address) keeps its series.
+    for (const server of servers.servers) names.delete(server.name);
+    if (names.size === 0) return;
+    // Every series by worker on this registry, the jobs' (job-metrics.ts) included.
+    const byServer = registry.getMetricsAsArray().filter((metric) => metric instanceof Counter || metric instanceof Histogram);
+    for (const metric of byServer) await removeSeriesOf(metric, names);
+  };
+
   return {
     registry,
     request(server, outcome, seconds) {
@@ -101,23 +116,30 @@ export function createMetrics(
     healthCheck(server, ok) {
       healthChecks.inc({ server, result: ok ? 'pass' : 'fail' });
     },
-    async forget(server) {
-      // Every series by worker on this registry, the jobs' (job-metrics.ts) included.
-      const byServer = registry.getMetricsAsArray().filter((metric) => metric instanceof Counter || metric instanceof Histogram);
-      await Promise.all(byServer.map((metric) => removeSeriesOf(metric, server)));
+    forget(server) {
+      if (!forgetting) {
+        const names = new Set<string>();
+        const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          forgetting = undefined;
+          return forgetTogether(names);
+        });
+        forgetting = { names, done };
+      }
+      forgetting.names.add(server);
+      return forgetting.done;
     },
   };
 }
 
 /**
- * Removes every series of `metric` whose `server` label is `server`. It reads the label sets
- * back from the metric rather than keeping a list of them: a worker is removed rarely (after
- * SERVER_FORGET_AFTER_MS), and a list per worker would cost memory for every worker.
+ * Removes every series of `metric` whose `server` label is one of `servers`. It reads the label
+ * sets back from the metric rather than keeping a list of them: a worker is removed rarely
+ * (after SERVER_FORGET_AFTER_MS), and a list per worker would cost memory for every worker.
  */
-async function removeSeriesOf<T extends string>(metric: Counter<T> | Histogram<T>, server: string): Promise<void> {
+async function removeSeriesOf<T extends string>(metric: Counter<T> | Histogram<T>, servers: ReadonlySet<string>): Promise<void> {
   for (const { labels } of (await metric.get()).values) {
     const own: Record<string, string | number | undefined> = { ...labels };
-    if (own.server !== server) continue;
+    if (typeof own.server !== 'string' || !servers.has(own.server)) continue;
     // A histogram's values carry their bucket's `le`, which is not one of its labels.
     delete own.le;
     metric.remove(own as LabelValues<T>);

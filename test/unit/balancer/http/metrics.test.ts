@@ -30,4 +30,17 @@ describe('balancer metrics', () => {
     metrics.request('pod-a', 'ok', 0.001);
     expect(await exposition(metrics)).toContain('distcalc_requests_total{server="pod-a",outcome="ok"} 1');
   });
+
+  it('when many workers are forgotten in one turn, then all their series go together and a name registered again meanwhile keeps its own', async () => {
+    const registry = new Registry({ maxServers: 1000 });
+    const metrics = createMetrics(registry, { defaults: false });
+    const names = Array.from({ length: 300 }, (_, i) => `pod-${i}`);
+    for (const name of names) metrics.request(name, 'ok', 0.001);
+    const forgotten = names.map((name) => metrics.forget(name));
+    // pod-7 comes back (at another address) before the forgetting is done.
+    registry.register('http://10.0.0.7:5000', 'pod-7');
+    await Promise.all(forgotten);
+    const left = (await exposition(metrics)).split('\n').filter((line) => line.startsWith('distcalc_requests_total{'));
+    expect(left).toEqual(['distcalc_requests_total{server="pod-7",outcome="ok"} 1']);
+  });
 });
