@@ -35,7 +35,7 @@ export function createAnnouncers({
   let markRegistered: () => void = () => {};
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
 
-  /** The last addresses each name stood for, kept through a failed lookup. */
+  /** The last addresses each name stood for, kept through a lookup that got no answer. */
   const lastKnown = new Map<string, string[]>();
 
   const expand = async (origin: string): Promise<string[]> => {
@@ -49,10 +49,12 @@ export function createAnnouncers({
       // One family: a balancer on 0.0.0.0 (the default) has no IPv6 address to announce to.
       const v4 = all.filter((address) => isIP(address) === 4);
       addresses = v4.length > 0 ? v4 : all;
-    } catch {
-      // A failed lookup (a DNS hiccup) keeps the balancers known; a name never resolved is
-      // announced to by name, and its announcer retries and says why.
-      return lastKnown.get(origin) ?? [origin];
+    } catch (err) {
+      // A DNS server that did not answer (EAI_AGAIN) keeps the balancers known. A name that does
+      // not exist (any more), or never resolved, is announced to by name: its announcer retries
+      // and says why, and addresses it stood for, which may be other pods' by now, are dropped.
+      const known = (err as { code?: unknown }).code === 'EAI_AGAIN' ? lastKnown.get(origin) : undefined;
+      return known ?? [origin];
     }
     const expanded =
       addresses.length <= 1

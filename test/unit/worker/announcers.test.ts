@@ -117,6 +117,18 @@ describe('announcing to several balancers', () => {
     announcer.stop();
   });
 
+  it('when a name stops existing, then the addresses it stood for are dropped and it is announced to by name', async () => {
+    const names: Record<string, string[] | Error> = { balancers: ['10.0.0.1', '10.0.0.2'] };
+    const { live, announcers } = setup(names);
+    const announcer = announcers(['http://balancers:9000']);
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(0);
+    names.balancers = Object.assign(new Error('getaddrinfo ENOTFOUND balancers'), { code: 'ENOTFOUND' });
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect([...live]).toEqual(['http://balancers:9000']);
+    announcer.stop();
+  });
+
   it('when a lookup hangs as the worker drains, then deregistering does not wait for it', async () => {
     const { announcers, lookup } = setup({ balancers: ['10.0.0.1', '10.0.0.2'] });
     const announcer = announcers(['http://balancers:9000']);
