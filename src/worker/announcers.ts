@@ -16,7 +16,7 @@ const lookupAll = async (hostname: string): Promise<string[]> =>
 
 /**
  * Announces the worker to every balancer: each URL of BALANCER_URL, and each address its host
- * name stands for (its IPv4 addresses if it has any; an https name is used as it is, one
+ * name stands for (its IPv4 addresses, when it has some; an https name is used as it is, one
  * balancer), looked up again every announce interval, so that a balancer added behind a
  * name (a headless Service in Kubernetes, a scaled compose service) gets the workers within
  * one interval and one that is gone stops being announced to. A name that stands for one

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpError } from '../../shared/http-error.js';
 import { JobRunner } from './job-runner.js';
 import type { FinishedTask, JobManagerOptions, RunEnd } from './job-types.js';
-import { unknownJob, type JobRequest } from './job-request.js';
+import { shuttingDown, unknownJob, type JobRequest } from './job-request.js';
 import { JobStore } from './job-store.js';
 import { JobWaiters } from './job-waiters.js';
 import { expiredJobs, FINISHED } from './retention.js';
@@ -75,7 +75,7 @@ export class JobManager {
 
   async create(request: JobRequest): Promise<JobRecord> {
     this.expire();
-    this.refuseWhenClosed();
+    if (this.closed) throw shuttingDown();
     const counts = this.countByStatus();
     // A job whose record is on its way to the journal counts as waiting, for requests meanwhile.
     const waiting = counts.queued + this.creating;
@@ -98,7 +98,7 @@ export class JobManager {
     if (!live) throw unknownJob(id);
     if (!FINISHED.has(live.record.status)) {
       // The journal is closed: a cancel it cannot record would be undone by the next start.
-      this.refuseWhenClosed();
+      if (this.closed) throw shuttingDown();
       live.runner?.stop();
       await this.finish(live, 'cancelled', null);
     }
@@ -221,10 +221,6 @@ export class JobManager {
     const live: Live = { record, runner: undefined, waiters: new JobWaiters() };
     this.jobs.set(record.id, live);
     if (!FINISHED.has(record.status)) this.unfinished.add(live);
-  }
-
-  private refuseWhenClosed(): void {
-    if (this.closed) throw new HttpError(503, 'shutting_down', 'the balancer is shutting down', { 'Retry-After': '5' });
   }
 
   private storeFailed(live: Live, err: unknown): void {

@@ -60,3 +60,8 @@ function invalid(message: string): HttpError {
 export function unknownJob(id: string): HttpError {
   return new HttpError(404, 'unknown_job', `no job ${JSON.stringify(id.slice(0, 64))} is known`);
 }
+
+/** A job change asked for while the balancer shuts down: its journal is closed, nothing could be recorded. */
+export function shuttingDown(): HttpError {
+  return new HttpError(503, 'shutting_down', 'the balancer is shutting down', { 'Retry-After': '5' });
+}
