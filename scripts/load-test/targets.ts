@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLocalStack, waitUntilActive, type LocalStack } from '../lib/local-stack.js';
@@ -43,6 +44,7 @@ export interface Target {
 /** The balancer and two workers as local processes, started and stopped by the load test. */
 export function localTarget(options: { balancerPort: number; workerPorts: number[]; logDir: string }): Target {
   let stack: LocalStack | undefined;
+  let dataDir: string | undefined;
   const server2 = () => {
     const worker = stack?.workers[1];
     if (!worker) throw new Error('the local stack has no server2');
@@ -57,10 +59,13 @@ export function localTarget(options: { balancerPort: number; workerPorts: number
       if (taken !== undefined) {
         throw new UsageError(`port ${taken} is already in use (is npm start running?): stop it, or give the load test other ports (--balancer-port, --worker-ports)`);
       }
+      // A journal folder of its own: the load test runs no jobs, and `data/` may be held by `npm start`.
+      dataDir = await mkdtemp(join(tmpdir(), 'distcalc-load-test-'));
       stack = createLocalStack({
         balancerPorts: [options.balancerPort],
         workerPorts: options.workerPorts,
         logDir: options.logDir,
+        dataDir,
         // Short intervals so that a stopped worker's absence and return show within the phase.
         env: { HEALTH_CHECK_INTERVAL_MS: '500', IDLE_CHECK_AFTER_MS: '1000', ANNOUNCE_INTERVAL_MS: '2000' },
       });
@@ -92,6 +97,7 @@ export function localTarget(options: { balancerPort: number; workerPorts: number
     },
     async tearDown() {
       await stack?.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

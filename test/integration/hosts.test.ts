@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
-import { FAST, eventually, getJson, outageUnderLoad, runLoad, type ServerView } from '../support/processes.js';
+import { FAST, eventually, freshDataDir, getJson, outageUnderLoad, runLoad, type ServerView } from '../support/processes.js';
 import { createTestHost, netnsUnavailable, type TestHost } from '../support/netns.js';
 
 const unavailable = netnsUnavailable();
@@ -24,7 +24,7 @@ describe.skipIf(unavailable !== undefined)('workers on several hosts', () => {
   beforeAll(async () => {
     for (let slot = 0; slot < 3; slot++) hosts.push(createTestHost(slot));
     // On this host, listening on every link, as a balancer on its own machine would.
-    const balancer = new ManagedProcess({ name: 'balancer', program: 'balancer', env: { ...ENV, PORT: '0', HOST: '0.0.0.0' } });
+    const balancer = new ManagedProcess({ name: 'balancer', program: 'balancer', env: { ...ENV, PORT: '0', HOST: '0.0.0.0', DATA_DIR: freshDataDir() } });
     processes.push(balancer);
     const port = await balancer.start();
     balancerUrl = `http://127.0.0.1:${port}`;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
-import { FAST, eventually, getJson, outageUnderLoad, type ServerView } from '../support/processes.js';
+import { FAST, eventually, freshDataDir, getJson, outageUnderLoad, type ServerView } from '../support/processes.js';
 import { createTestHost, netnsUnavailable, type TestHost } from '../support/netns.js';
 
 const unavailable = netnsUnavailable();
@@ -28,7 +28,7 @@ describe.skipIf(unavailable !== undefined)('network partition between the balanc
     const balancer = new ManagedProcess({
       name: 'balancer',
       program: 'balancer',
-      env: { ...env, PORT: '0', HOST: host.hostAddress },
+      env: { ...env, PORT: '0', HOST: host.hostAddress, DATA_DIR: freshDataDir() },
     });
     processes.push(balancer);
     const port = await balancer.start();

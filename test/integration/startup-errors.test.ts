@@ -1,10 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../scripts/lib/managed-process.js';
+import { freshDataDir } from '../support/processes.js';
 
 let taken: Server | undefined;
 let program: ManagedProcess | undefined;
@@ -20,7 +18,7 @@ describe('mistakes at start', () => {
     taken = createServer();
     await new Promise<void>((resolve) => taken!.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
-    program = new ManagedProcess({ name, program: name, env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', BALANCER_URL: 'http://127.0.0.1:9' } });
+    program = new ManagedProcess({ name, program: name, env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', BALANCER_URL: 'http://127.0.0.1:9', DATA_DIR: freshDataDir() } });
     await expect(program.start()).rejects.toThrow(/exited with 1/);
     const fatal = program.logs.filter((r) => r.level === 'fatal');
     expect(fatal).toHaveLength(1);
@@ -29,7 +27,7 @@ describe('mistakes at start', () => {
   });
 
   it('when a second balancer is given the DATA_DIR of a running one, then it says whose it is in one line and exits 1, and the first goes on', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'distcalc-shared-'));
+    const dataDir = freshDataDir();
     const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir };
     other = new ManagedProcess({ name: 'first', program: 'balancer', env });
     const port = await other.start();

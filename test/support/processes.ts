@@ -22,11 +22,16 @@ export const FAST = {
   LOG_LEVEL: 'info',
 } as const;
 
+/** A job-journal folder of the test's own: the default `data/` is shared by every test running at once, and a balancer refuses a folder another one holds. */
+export function freshDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'distcalc-data-'));
+}
+
 /** A real balancer and workers as child processes on ephemeral loopback ports. */
 export async function startProcessStack(workerCount = 2, env: Record<string, string> = {}): Promise<ProcessStack> {
   const common = { ...FAST, ...env, HOST: '127.0.0.1' };
   // Its job journal in a folder of its own (kept if the test restarts the balancer).
-  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'distcalc-data-'));
+  const dataDir = env.DATA_DIR ?? freshDataDir();
   const balancer = new ManagedProcess({ name: 'balancer', program: 'balancer', env: { ...common, DATA_DIR: dataDir, PORT: '0' } });
   const port = await balancer.start();
   const balancerUrl = `http://127.0.0.1:${port}`;
