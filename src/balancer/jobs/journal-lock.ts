@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { JournalError } from './journal-error.js';
 import { errorCode, io, ioError } from './journal-fs.js';
 
@@ -29,15 +30,18 @@ export interface LockOwner {
  * The lock file is written whole under a name of its own and then linked into place, which
  * fails if one is there: no one ever reads a lock half written. A lock whose owner is gone (its
  * host is this one, and no process with its pid and start time runs: a crash, a kill, a reboot,
- * a container started again) is moved aside and checked before it is taken over, so that two
- * starts cannot both take it. A lock held from another host is a `locked` JournalError: whether
+ * a container started again) is removed by the one start that claims it, so that two starts
+ * cannot both take it. A lock held from another host is a `locked` JournalError: whether
  * that balancer still runs cannot be told from here.
  */
 export async function lockDataDir(dir: string, self: LockOwner = processOwner(process.pid)): Promise<DirLock> {
   const path = join(dir, 'jobs.lock');
   const mine = `${JSON.stringify(self)}\n`;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    if (await place(path, mine)) return { release: () => releaseIfMine(path, mine) };
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    if (await place(path, mine)) {
+      await clearLeftovers(dir, self);
+      return { release: () => removeIfStill(path, mine) };
+    }
     const held = await readLock(path);
     if (held === undefined) continue; // given up meanwhile
     const holder = parseOwner(held);
@@ -47,7 +51,7 @@ export async function lockDataDir(dir: string, self: LockOwner = processOwner(pr
         `jobs journal: ${dir} is in use by the balancer with pid ${holder.pid} on ${holder.host} (${path}); give each balancer a DATA_DIR of its own, or remove that file if that balancer is gone`,
       );
     }
-    await takeAway(path, held);
+    if (!(await takeOver(dir, path, held, self))) await delay(10);
   }
   throw new JournalError('locked', `jobs journal: other balancers keep taking ${path}; give each balancer a DATA_DIR of its own`);
 }
@@ -60,7 +64,7 @@ export function processOwner(pid: number): LockOwner {
 /** Links a whole lock file into place; false when one is there. */
 async function place(path: string, content: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await io('write', temp, () => writeFile(temp, content, { mode: 0o600 }));
+  await io('create the lock', path, () => writeFile(temp, content, { mode: 0o600 }));
   try {
     await link(temp, path);
     return true;
@@ -83,31 +87,58 @@ async function readLock(path: string): Promise<string | undefined> {
 }
 
 /**
- * Moves a stale lock aside, if it is still the one judged stale: another start may have taken
- * it over and made its own meanwhile, and that one is put back, not removed.
+ * Removes a stale lock, if it is still the one judged stale. Only the start that holds the claim
+ * on that lock's content may remove it, so a lock made meanwhile by another start is never
+ * removed for a stale one. A lock's content names one process and is never written again once
+ * removed, so a late claim finds it gone and does nothing. A claim left by a start that died is
+ * taken over the same way as a lock. False when another start is taking it over: try again.
  */
-async function takeAway(path: string, stale: string): Promise<void> {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(path, aside);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return;
-    throw ioError('move aside the stale lock', path, err);
+async function takeOver(dir: string, path: string, stale: string, self: LockOwner): Promise<boolean> {
+  const claim = join(dir, `jobs.lock.claim.${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`);
+  const mine = `${JSON.stringify(self)}\n`;
+  if (!(await place(claim, mine))) {
+    const claimant = await readLock(claim);
+    const owner = claimant === undefined ? undefined : parseOwner(claimant);
+    if (claimant !== undefined && (!owner || isGone(owner, self))) return takeOver(dir, claim, claimant, self);
+    return false;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => undefined);
-  if (moved !== stale) await link(aside, path).catch(() => undefined);
-  await rm(aside, { force: true });
+  try {
+    await removeIfStill(path, stale);
+  } finally {
+    await rm(claim, { force: true });
+  }
+  return true;
 }
 
-async function releaseIfMine(path: string, mine: string): Promise<void> {
-  if ((await readFile(path, 'utf8').catch(() => undefined)) === mine) await rm(path, { force: true }).catch(() => undefined);
+/** Removes `path` if it holds `content`: a lock given up, or a stale one under its claim. */
+async function removeIfStill(path: string, content: string): Promise<void> {
+  if ((await readLock(path).catch(() => undefined)) === content) await rm(path, { force: true }).catch(() => undefined);
+}
+
+/**
+ * Removes what starts killed half way left behind: lock and claim files not yet linked into
+ * place (named by their writer's pid), and claims whose claimant is gone.
+ */
+async function clearLeftovers(dir: string, self: LockOwner): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [])) {
+    const path = join(dir, name);
+    const unlinked = /^jobs\.lock\.(?:.*\.)?(\d+)\.[0-9a-f]{8}$/.exec(name);
+    if (unlinked) {
+      if (!isRunning(Number(unlinked[1]))) await rm(path, { force: true });
+    } else if (/^jobs\.lock\.claim\.[0-9a-f]+$/.test(name)) {
+      const claimant = await readLock(path);
+      const owner = claimant === undefined ? undefined : parseOwner(claimant);
+      if (claimant !== undefined && (!owner || isGone(owner, self))) await takeOver(dir, path, claimant, self);
+    }
+  }
 }
 
 function isGone(holder: LockOwner, self: LockOwner): boolean {
   if (holder.host !== self.host) return false;
   // A lock written before the last boot: every process of that boot is gone.
   if (holder.boot !== undefined && self.boot !== undefined && holder.boot !== self.boot) return true;
-  if (holder.pid === self.pid) return holder.started !== undefined && holder.started !== self.started;
+    // This pid: this process (the directory opened twice), or one before it whose start time was another.
+  if (holder.pid === self.pid) return holder.started !== self.started;
   if (!isRunning(holder.pid)) return true;
   // That pid runs: the holder, unless it started at another time (the pid was reused).
   const started = startTime(holder.pid);

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openJournal } from '../../../../src/balancer/jobs/journal.js';
@@ -50,20 +51,45 @@ describe('data directory lock', () => {
     ['with this pid but another start time (a container started again)', async () => ({ ...processOwner(process.pid), started: 1 })],
     ['whose pid now belongs to another process (reused)', async () => ({ ...otherRunning(), started: 1 })],
     ['from before the last boot', async () => ({ ...otherRunning(), boot: 'an-earlier-boot' })],
+    ['with this pid, written without a start time (an older build, a container started again)', async () => ({ pid: process.pid, host: hostname() })],
   ])('when the lock was left by a balancer %s, then it is taken over', async (_what, owner) => {
     await lockDataDir(dir, await owner());
     const opened = await openJournal({ dir });
     await opened.journal.close();
   });
 
-  it('when two balancers start at once over a stale lock, then exactly one of them gets it', async () => {
-    for (let round = 0; round < 30; round += 1) {
-      await lockDataDir(dir, await goneOwner());
-      const starts = await Promise.allSettled([lockDataDir(dir, processOwner(process.pid)), lockDataDir(dir, otherRunning())]);
-      expect(starts.filter((s) => s.status === 'fulfilled'), `round ${round}`).toHaveLength(1);
-      await rm(join(dir, 'jobs.lock'));
+  it.each([2, 3])('when %i balancers start at once over a stale lock, then exactly one of them gets it', async (count) => {
+    const contenders = Array.from({ length: count }, () =>
+      fork(join(import.meta.dirname, '../../../support/lock-contender.ts'), { execArgv: ['--import', 'tsx'] }),
+    );
+    const answer = (c: ChildProcess) => once(c, 'message').then(([m]) => m as string);
+    try {
+      await Promise.all(contenders.map(answer));
+      for (let round = 0; round < 150; round += 1) {
+        await lockDataDir(dir, await goneOwner());
+        const answers = await Promise.all(contenders.map((c) => (c.send(dir), answer(c))));
+        expect(answers.sort(), `round ${round}`).toEqual(['got', ...Array<string>(count - 1).fill('refused')]);
+        await rm(join(dir, 'jobs.lock'));
+      }
+    } finally {
+      for (const c of contenders) c.kill();
     }
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('when a start was killed half way through taking a stale lock over, then the next start takes it over and clears what it left', async () => {
+    const stale = await goneOwner();
+    await lockDataDir(dir, stale);
+    const staleText = `${JSON.stringify(stale)}\n`;
+    const claim = `jobs.lock.claim.${createHash('sha256').update(staleText).digest('hex').slice(0, 16)}`;
+    const killed = await goneOwner();
+    await writeFile(join(dir, claim), `${JSON.stringify(killed)}\n`);
+    await writeFile(join(dir, `jobs.lock.${killed.pid}.0123abcd`), 'half made');
+    await writeFile(join(dir, `${claim}.${killed.pid}.89abcdef`), 'half made');
+    const opened = await openJournal({ dir });
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
+    expect(await readFile(join(dir, 'jobs.lock'), 'utf8')).toBe(`${JSON.stringify(processOwner(process.pid))}\n`);
+    await opened.journal.close();
   });
 
   it('when a journal is closed, then its lock is given up, and only its own: one taken over since stays', async () => {
