@@ -100,6 +100,9 @@ export function createHealthChecker({
     const probedSince = server.activeSince;
     probing.add(server);
     const result = await probe(server.address).finally(() => probing.delete(server));
+    // Forgotten or replaced by another worker at its address meanwhile: the result is of no
+    // one's, and counting it would bring the forgotten name's series back.
+    if (registry.get(server.address) !== server) return;
     onResult(server, result);
     const state = stateOf(server, now());
     if (result.ok) {

@@ -24,7 +24,7 @@ export interface RegistryOptions {
 
 /**
  * The workers the balancer knows, keyed by address, in registration order. Pure state: no
- * I/O and no timers; every change of status (registered, active, inactive, draining, removed)
+ * I/O; every change of status (registered, active, inactive, draining, removed)
  * is reported to `onTransition` exactly once, after it is made.
  */
 export class Registry {
@@ -65,17 +65,23 @@ export class Registry {
    * Registers a new worker or re-activates a known address (idempotent). `capacity` is what
    * the worker says it can run at once; the balancer's own limit caps it. Another name at a
    * known address is another worker there (a new pod given a gone one's IP): it takes the old
-   * entry's place, once nothing is in flight there (until then, answers are counted under the
-   * old name, and that name's metrics are not forgotten under them).
+   * entry's place, at once if nothing is in flight there, else once that has ended (until
+   * then, answers are counted under the old name, and that name's metrics are not forgotten
+   * under them).
    */
   register(address: string, name: string, capacity?: number): ServerEntry {
     const limit = Math.max(1, Math.min(this.maxInFlight, capacity ?? this.maxInFlight));
     const known = this.byAddress.get(address);
-    if (known && (known.name === name || known.inFlight > 0)) {
+    if (known && known.name !== name && known.inFlight > 0) {
+      known.successor = { name, limit };
+      return known;
+    }
+    if (known && known.name === name) {
       const grew = known.status === 'active' && limit > known.limit;
       known.lastSeen = this.now();
       known.limit = limit;
       known.consecutiveFailures = 0;
+      known.successor = undefined;
       this.move(known, 'active', 'announced itself');
       if (grew) this.onRoom(known);
       return known;
@@ -147,7 +153,7 @@ export class Registry {
 
   /** Whether a worker can take one more request now (`heavy`: one more heavy calculation). */
   hasRoom(entry: ServerEntry, heavy: boolean): boolean {
-    return entry.status === 'active' && entry.inFlight < this.maxInFlight && (!heavy || entry.heavyInFlight < entry.limit);
+    return entry.status === 'active' && entry.successor === undefined && entry.inFlight < this.maxInFlight && (!heavy || entry.heavyInFlight < entry.limit);
   }
 
   begin(entry: ServerEntry, heavy = false): void {
@@ -159,6 +165,16 @@ export class Registry {
   end(entry: ServerEntry, heavy = false): void {
     entry.inFlight -= 1;
     if (heavy) entry.heavyInFlight -= 1;
+    // The successor takes over on the next turn: the request that just ended is still being
+    // counted under this entry's name, and that would bring the forgotten name's series back.
+    if (entry.inFlight === 0 && entry.successor) setImmediate(() => this.handOver(entry));
+  }
+
+  /** The successor announced at an entry's address takes its place, if nothing has changed since. */
+  private handOver(entry: ServerEntry): void {
+    const { successor } = entry;
+    if (!successor || entry.inFlight > 0 || this.byAddress.get(entry.address) !== entry) return;
+    this.register(entry.address, successor.name, successor.limit);
   }
 
   /** Forgets a worker (long gone); its requests in flight, if any, finish normally. */

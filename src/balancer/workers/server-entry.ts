@@ -29,6 +29,12 @@ export interface ServerEntry {
   activeSince: number;
   /** Moving average of its answer times (ms), for the status page. */
   recentLatencyMs: number;
+  /**
+   * Another worker that announced itself at this address while requests were in flight here
+   * (a new pod given a gone one's IP): it takes this entry's place once they end. Until then
+   * this entry is sent nothing new, so that it does end under steady traffic.
+   */
+  successor: { name: string; limit: number } | undefined;
 }
 
 /** A worker just registered: active, nothing in flight, nothing known of it yet. */
@@ -49,5 +55,6 @@ export function newEntry(address: string, name: string, limit: number, now: numb
     consecutivePasses: 0,
     activeSince: now,
     recentLatencyMs: 0,
+    successor: undefined,
   };
 }

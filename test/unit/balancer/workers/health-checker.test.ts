@@ -157,6 +157,27 @@ describe('health checker', () => {
     checker.stop();
   });
 
+  it('when a worker is replaced at its address while its probe runs, then the late result is not counted for either', async () => {
+    const { logger } = captureLogger();
+    const registry = new Registry({ maxServers: 10 });
+    const counted: string[] = [];
+    const probe = async (): Promise<ProbeResult> => {
+      await new Promise((resolve) => setTimeout(resolve, INTERVAL * 3));
+      return { ok: false, message: 'health check: ECONNREFUSED' };
+    };
+    const onResult = (server: { name: string }) => counted.push(server.name);
+    const checker = createHealthChecker({ registry, probe, logger, intervalMs: INTERVAL, idleAfterMs: IDLE_AFTER, random: () => 0, onResult });
+    registry.markFailed(registry.register('http://10.0.0.5:1', 'gone-pod'), 'down');
+    checker.start();
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    const fresh = registry.register('http://10.0.0.5:1', 'new-pod');
+    await vi.advanceTimersByTimeAsync(INTERVAL * 3);
+    checker.stop();
+    // Counting it would bring back the metric series the gone pod's name was forgotten with.
+    expect(counted).not.toContain('gone-pod');
+    expect(fresh.status).toBe('active');
+  });
+
   it('when an inactive worker stays down, then it is probed soon and then ever less often, at most one interval apart', async () => {
     const { registry, healthy, checker, probe } = setup();
     const a = registry.register('http://a:1', 'a');

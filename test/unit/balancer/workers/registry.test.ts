@@ -90,14 +90,21 @@ describe('Registry', () => {
     expect(seen.slice(1)).toEqual(['worker-abc removed: worker-xyz', 'worker-xyz active: worker-xyz']);
   });
 
-  it('when another worker announces itself at an address with requests in flight, then the entry stays under its name until they are done', () => {
-    const { registry } = setup();
+  it('when another worker announces itself at an address with requests in flight, then the old entry is sent nothing new and is replaced once they end', async () => {
+    const { registry, transitions } = setup();
     const old = registry.register('http://10.0.0.5:5000', 'worker-abc');
     registry.begin(old);
-    expect(registry.register('http://10.0.0.5:5000', 'worker-xyz')).toBe(old);
+    registry.begin(old);
+    expect(registry.register('http://10.0.0.5:5000', 'worker-xyz', 3)).toBe(old);
+    // Steady traffic would otherwise keep something in flight there for ever.
+    expect(registry.hasRoom(old, false)).toBe(false);
     registry.end(old);
-    expect(registry.register('http://10.0.0.5:5000', 'worker-xyz').name).toBe('worker-xyz');
-    expect(registry.servers.map((s) => s.name)).toEqual(['worker-xyz']);
+    registry.end(old);
+    // Not in the turn the last request ended in: its answer is still being counted under the old name.
+    expect(registry.servers.map((s) => s.name)).toEqual(['worker-abc']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(registry.servers.map((s) => [s.name, s.limit, registry.hasRoom(s, false)])).toEqual([['worker-xyz', 3, true]]);
+    expect(transitions.slice(1).map((t) => `${t.name} ${t.to}`)).toEqual(['worker-abc removed', 'worker-xyz active']);
   });
 
   it('when the registry is full, then a new address is refused but a known one still re-registers', () => {
