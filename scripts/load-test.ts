@@ -9,12 +9,12 @@ import { join, resolve } from 'node:path';
 import { projectRoot } from './lib/managed-process.js';
 import { latencyChart, serversChart } from './load-test/charts.js';
 import { HELP, UsageError, parseOptions, type LoadTestOptions } from './load-test/options.js';
-import { RegistryWatch } from './load-test/registry-watch.js';
+import { RegistryWatch, waitForActive } from './load-test/registry-watch.js';
 import { htmlReport, phaseNotes, textTable, type PhaseReport, type RunReport } from './load-test/report.js';
-import { runPhase } from './load-test/run-phase.js';
+import { runPhase, terminalProgress } from './load-test/run-phase.js';
 import { perServerOverTime, summarize } from './load-test/stats.js';
 import { dockerTarget, localTarget, urlTarget, type Target } from './load-test/targets.js';
-import type { PhaseEvent, RequestRecord } from './load-test/types.js';
+import type { PhaseEvent } from './load-test/types.js';
 
 const SERVER2 = 'server2';
 
@@ -31,36 +31,6 @@ function makeTarget(options: LoadTestOptions, outDir: string): Target {
         logDir: options.copyLogs ? outDir : join(projectRoot, 'logs'),
       });
   }
-}
-
-async function waitForActive(balancerUrl: string, wanted: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let active = 0;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${balancerUrl}/health_check`);
-      active = ((await res.json()) as { active_servers: number }).active_servers;
-      if (active >= wanted) return active;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return active;
-}
-
-function progress(phase: number, total: number): (done: number, records: readonly RequestRecord[]) => void {
-  if (!process.stdout.isTTY) return () => {};
-  const started = Date.now();
-  let shown = 0;
-  return (done, records) => {
-    const now = Date.now();
-    if (now - shown < 100 && done < total) return;
-    shown = now;
-    const failed = records.reduce((n, r) => n + (r.error === null ? 0 : 1), 0);
-    const rate = (done * 1000) / Math.max(1, now - started);
-    process.stdout.write(`\r  phase ${phase}: ${done}/${total} done, ${failed} failed, ${rate.toFixed(0)} req/s   `);
-  };
 }
 
 interface PhasePlan {
@@ -101,6 +71,18 @@ async function main(): Promise<number> {
       `, numbers: ${options.numbers.map((n) => (n.length > 20 ? `${n.slice(0, 8)}…(${n.length} digits)` : n)).join(', ')}`,
   );
 
+  const phaseSpec = {
+    baseUrl: target.balancerUrl,
+    paths,
+    users: options.users,
+    requestsPerUser: options.requests,
+    minDurationMs: options.minPhaseSeconds * 1000,
+    timeoutMs: options.timeoutMs,
+    threads: options.threads,
+  };
+  // A failure before the phases is a failure of the run too: it is not hidden by the warm-up.
+  let warmUpFailed = 0;
+
   await target.setUp();
   const watch = new RegistryWatch(target.balancerUrl);
   try {
@@ -108,6 +90,13 @@ async function main(): Promise<number> {
     const active = await waitForActive(target.balancerUrl, wanted, 30_000);
     if (active < wanted) throw new Error(`the balancer at ${target.balancerUrl} has ${active} active servers; ${wanted} needed`);
     watch.start();
+
+    if (options.warmUpSeconds > 0) {
+      console.log(`\nWarming up for ${options.warmUpSeconds} s (not counted)`);
+      const warm = await runPhase({ ...phaseSpec, phase: 0, requestsPerUser: 1, minDurationMs: options.warmUpSeconds * 1000 });
+      warmUpFailed = warm.records.filter((r) => r.error !== null).length;
+      console.log(`Warm-up: ${warm.records.length - warmUpFailed} of ${warm.records.length} answered`);
+    }
 
     let stoppedAt: number | undefined;
     const plans: PhasePlan[] = [
@@ -149,16 +138,10 @@ async function main(): Promise<number> {
       console.log(`Creating ${options.users} users. Each will do ${options.requests} requests${lasting}`);
       const events: PhaseEvent[] = [];
       let action: Promise<void> | undefined;
-      const show = progress(plan.phase, perPhase);
+      const show = terminalProgress(plan.phase, perPhase);
       const run = await runPhase({
+        ...phaseSpec,
         phase: plan.phase,
-        baseUrl: target.balancerUrl,
-        paths,
-        users: options.users,
-        requestsPerUser: options.requests,
-        minDurationMs: options.minPhaseSeconds * 1000,
-        timeoutMs: options.timeoutMs,
-        threads: options.threads,
         onProgress: (done, records, elapsedMs) => {
           show(done, records);
           if (!plan.action || action) return;
@@ -219,7 +202,7 @@ async function main(): Promise<number> {
     }
 
     const logs = options.copyLogs ? await target.copyLogs(outDir) : [];
-    const totalFailed = reports.reduce((n, p) => n + p.summary.failed, 0);
+    const totalFailed = warmUpFailed + reports.reduce((n, p) => n + p.summary.failed, 0);
     const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
     const run: RunReport = {
       startedAt: new Date(reports[0]?.startedAt ?? Date.now()).toISOString(),

@@ -9,6 +9,7 @@ export interface LoadTestOptions {
   numbers: string[];
   timeoutMs: number;
   minPhaseSeconds: number;
+  warmUpSeconds: number;
   stopMode: StopMode;
   stopAt: number;
   startAt: number;
@@ -44,6 +45,8 @@ Options:
   --min-phase-seconds S       users keep sending past their quota until the phase has lasted S
                               seconds (default 10: long enough to see server2 leave in phase 2
                               and serve again in phase 3; 0: the quota of --requests only)
+  --warm-up-seconds S         the same users send for S seconds before phase 1, not counted, so that phase 1
+                              does not pay for compiling and connecting (default 2; 0 for none)
   --stop graceful|kill        how server2 is stopped: SIGTERM / docker stop, or SIGKILL / docker kill
                               (default graceful)
   --stop-at F                 stop server2 when this fraction of phase 2 is done (default 0.25): of its
@@ -88,6 +91,7 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
       number: { type: 'string', multiple: true },
       'timeout-ms': { type: 'string' },
       'min-phase-seconds': { type: 'string' },
+      'warm-up-seconds': { type: 'string' },
       stop: { type: 'string' },
       'stop-at': { type: 'string' },
       'start-at': { type: 'string' },
@@ -119,6 +123,8 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
   // 50 users x 10 requests take a second or two: too short for server2 to leave and come back.
   const minPhaseSeconds = Number(values['min-phase-seconds'] ?? DEFAULT_MIN_PHASE_SECONDS);
   if (!Number.isFinite(minPhaseSeconds) || minPhaseSeconds < 0) throw new UsageError('--min-phase-seconds must be 0 or more');
+  const warmUpSeconds = Number(values['warm-up-seconds'] ?? 2);
+  if (!Number.isFinite(warmUpSeconds) || warmUpSeconds < 0) throw new UsageError('--warm-up-seconds must be 0 or more');
   return {
     target,
     balancerUrl: balancerUrl.replace(/\/+$/, ''),
@@ -127,6 +133,7 @@ export function parseOptions(argv: readonly string[], env: Readonly<Record<strin
     numbers,
     timeoutMs: positiveInt('timeout-ms', values['timeout-ms'], 60_000),
     minPhaseSeconds,
+    warmUpSeconds,
     stopMode,
     stopAt: fraction('stop-at', values['stop-at'], 0.25),
     startAt: fraction('start-at', values['start-at'], 0.1),

@@ -52,3 +52,20 @@ export class RegistryWatch {
     }
   }
 }
+
+/** Waits until the balancer reports `wanted` active workers; returns how many it last reported. */
+export async function waitForActive(balancerUrl: string, wanted: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let active = 0;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${balancerUrl}/health_check`);
+      active = ((await res.json()) as { active_servers: number }).active_servers;
+      if (active >= wanted) return active;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return active;
+}

@@ -80,3 +80,18 @@ export async function runPhase(spec: PhaseSpec): Promise<PhaseRun> {
   records.sort((a, b) => a.start - b.start);
   return { records, startedAt, endedAt };
 }
+
+/** A progress line that rewrites itself on a terminal, at most ten times a second; nothing when output is not a terminal. */
+export function terminalProgress(phase: number, total: number): (done: number, records: readonly RequestRecord[]) => void {
+  if (!process.stdout.isTTY) return () => {};
+  const started = Date.now();
+  let shown = 0;
+  return (done, records) => {
+    const now = Date.now();
+    if (now - shown < 100 && done < total) return;
+    shown = now;
+    const failed = records.reduce((n, r) => n + (r.error === null ? 0 : 1), 0);
+    const rate = (done * 1000) / Math.max(1, now - started);
+    process.stdout.write(`\r  phase ${phase}: ${done}/${total} done, ${failed} failed, ${rate.toFixed(0)} req/s   `);
+  };
+}

@@ -93,8 +93,9 @@ describe('phase load test, short version', () => {
     const balancer = await startBalancer();
     servers.push(balancer, worker);
     balancer.register({ url: worker.url, name: 'broken' });
-    const { code, output } = await runLoadTest(['--target', 'url', '--balancer', balancer.url, '--users', '2', '--requests', '2', '--min-phase-seconds', '0', '--out', out]);
+    const { code, output } = await runLoadTest(['--target', 'url', '--balancer', balancer.url, '--users', '2', '--requests', '2', '--min-phase-seconds', '0', '--warm-up-seconds', '0.2', '--out', out]);
     expect(code, output).toBe(1);
+    expect(output).toMatch(/Warm-up: 0 of [1-9]\d* answered/);
     expect(output).toMatch(/requests failed/);
   }, 30_000);
 

@@ -91,6 +91,12 @@ describe('load-test options', () => {
     expect(parseOptions(['--min-phase-seconds', '0'], {}).minPhaseSeconds).toBe(0);
   });
 
+  it('when no flags are given, then users warm the stack up for 2 s before phase 1; a negative warm-up is refused', () => {
+    expect(parseOptions([], {}).warmUpSeconds).toBe(2);
+    expect(parseOptions(['--warm-up-seconds', '0'], {}).warmUpSeconds).toBe(0);
+    expect(() => parseOptions(['--warm-up-seconds=-1'], {})).toThrow(/--warm-up-seconds must be 0 or more/);
+  });
+
   it('when the HTML report is written, then its settings are a table of names and values, not a line of JSON', () => {
     const html = htmlReport({
       startedAt: '2026-12-02T12:00:00Z',
