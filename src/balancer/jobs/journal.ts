@@ -20,19 +20,8 @@ import { FileJournal, tempPathOf } from './journal-writer.js';
  * (journal-lock.ts) until the first closes its journal.
  */
 
-export type {
-  EndStatus,
-  JobKind,
-  JobRecord,
-  JobStatus,
-  Journal,
-  JournalEvent,
-  NewJob,
-  OpenedJournal,
-  OpenJournalOptions,
-  TaskRecord,
-} from './journal-types.js';
-export { JournalError, type JournalErrorCode } from './journal-error.js';
+export type { JobRecord, Journal, JournalEvent, TaskRecord } from './journal-types.js';
+export { JournalError } from './journal-error.js';
 
 /**
  * Opens (or creates) `<dir>/<file>` and replays it. A bad file never makes this throw: what was
