@@ -1,14 +1,12 @@
 import type { Logger } from './logger.js';
 
+/** Exit even if flushing hangs. */
+const FLUSH_TIMEOUT_MS = 2_000;
+
 export interface CrashOptions {
   logger: Logger;
   /** Writes out what the logger has buffered (RootLogger.close). */
   flush: () => Promise<void>;
-  exit?: (code: number) => void;
-  /** Where the events come from: the process, or an EventEmitter in tests. */
-  target?: Pick<NodeJS.Process, 'on'>;
-  /** Exit even if flushing hangs. */
-  flushTimeoutMs?: number;
 }
 
 /**
@@ -17,15 +15,15 @@ export interface CrashOptions {
  * that a supervisor (Docker's restart policy, Kubernetes) starts it afresh. A second crash
  * while flushing changes nothing.
  */
-export function installCrashHandler({ logger, flush, exit = (code) => process.exit(code), target = process, flushTimeoutMs = 2_000 }: CrashOptions): void {
+export function installCrashHandler({ logger, flush }: CrashOptions): void {
   let crashed = false;
   const crash = (what: string) => (err: unknown) => {
     if (crashed) return;
     crashed = true;
     logger.fatal({ err }, what);
-    setTimeout(() => exit(1), flushTimeoutMs).unref();
-    void flush().finally(() => exit(1));
+    setTimeout(() => process.exit(1), FLUSH_TIMEOUT_MS).unref();
+    void flush().finally(() => process.exit(1));
   };
-  target.on('uncaughtException', crash('uncaught exception'));
-  target.on('unhandledRejection', crash('unhandled rejection'));
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 }

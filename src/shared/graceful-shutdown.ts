@@ -2,7 +2,6 @@ import type { Logger } from './logger.js';
 
 export interface SignalSource {
   on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
-  off(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
 }
 
 export interface ShutdownOptions {
@@ -11,8 +10,8 @@ export interface ShutdownOptions {
   close: (signal: string) => Promise<void>;
   /** After this long the program exits 1 even if close has not finished. */
   timeoutMs: number;
-  signals?: readonly NodeJS.Signals[];
-  exit?: (code: number) => void;
+  /** Ends the program: main.ts flushes the log first. */
+  exit: (code: number) => void;
   /** Where signals come from: the process, or an EventEmitter in tests. */
   target?: SignalSource;
 }
@@ -20,16 +19,15 @@ export interface ShutdownOptions {
 /**
  * Graceful shutdown in the manner of close-with-grace: the first SIGTERM/SIGINT runs `close`
  * and exits 0 when it resolves; a second signal, a failure in `close` or an over-run of
- * `timeoutMs` exits 1. Returns a function that removes the handlers (for tests).
+ * `timeoutMs` exits 1.
  */
 export function installShutdown({
   logger,
   close,
   timeoutMs,
-  signals = ['SIGTERM', 'SIGINT'],
-  exit = (code) => process.exit(code),
+  exit,
   target = process,
-}: ShutdownOptions): () => void {
+}: ShutdownOptions): void {
   let closing = false;
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -59,9 +57,7 @@ export function installShutdown({
     );
   };
 
-  for (const signal of signals) target.on(signal, onSignal);
-  return () => {
-    for (const signal of signals) target.off(signal, onSignal);
-  };
+  target.on('SIGTERM', onSignal);
+  target.on('SIGINT', onSignal);
 }
 

@@ -14,13 +14,15 @@ export interface HttpServer {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long `close` waits, once nothing is being answered, for a request on its way. */
+const GRACE_MS = 50;
 
 /**
  * Node's HTTP server (llhttp reads every request; a request it cannot parse is answered by
  * Node itself, 400, 431 or 408, and the connection closed) with the requests it is answering
  * counted, so that `close` knows when it is done. Does not listen.
  */
-export function createHttpServer(app: RequestListener, { graceMs = 50 } = {}): HttpServer {
+export function createHttpServer(app: RequestListener): HttpServer {
   // A request's body (2 kB at most here) has 30 s to arrive, not Node's 300: a client that
   // trickles one holds a connection no longer than that.
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: REQUEST_TIMEOUT_MS }, app);
@@ -57,7 +59,7 @@ export function createHttpServer(app: RequestListener, { graceMs = 50 } = {}): H
         setTimeout(() => {
           if (answering.size === 0) server.closeAllConnections();
           else onIdle = finish;
-        }, graceMs);
+        }, GRACE_MS);
       };
       if (answering.size === 0) finish();
       else onIdle = finish;

@@ -2,6 +2,12 @@ import axios from 'axios';
 import { backoffDelay } from '../shared/backoff.js';
 import type { Logger } from '../shared/logger.js';
 
+/**
+ * An announcement or deregistration not answered in this long has failed: a balancer that hangs
+ * holds up neither the retries nor the worker's shutdown.
+ */
+const REQUEST_TIMEOUT_MS = 2_000;
+
 export interface AnnouncerOptions {
   balancerUrl: string;
   advertisedUrl: string;
@@ -15,7 +21,6 @@ export interface AnnouncerOptions {
   /** Cap of the backoff between failed attempts. */
   retryMaxMs: number;
   retryBaseMs?: number;
-  requestTimeoutMs?: number;
   post?: PostJson;
   random?: () => number;
 }
@@ -51,7 +56,6 @@ export function createAnnouncer({
   intervalMs,
   retryMaxMs,
   retryBaseMs = 100,
-  requestTimeoutMs = 2_000,
   post: postJson = axiosPost,
   random = Math.random,
 }: AnnouncerOptions): Announcer {
@@ -68,7 +72,7 @@ export function createAnnouncer({
   let markRegistered: () => void = () => {};
   const registered = new Promise<void>((resolve) => (markRegistered = resolve));
 
-  const post = (path: string) => postJson(`${balancerUrl}${path}`, body, headers, requestTimeoutMs);
+  const post = (path: string) => postJson(`${balancerUrl}${path}`, body, headers, REQUEST_TIMEOUT_MS);
 
   const schedule = (delayMs: number): void => {
     if (stopped) return;

@@ -31,7 +31,6 @@ export interface WorkerDeps {
   metrics?: WorkerMetrics;
   /** Large checks and counts run at once (the calculator's threads); the rest wait their turn here. */
   calculationSlots?: number;
-  now?: () => number;
 }
 
 export function createWorkerApp({
@@ -44,7 +43,6 @@ export function createWorkerApp({
   maxTaskSpan = DEFAULT_MAX_TASK_SPAN,
   metrics = createWorkerMetrics(state, { defaults: false }),
   calculationSlots = 4,
-  now = () => performance.now(),
 }: WorkerDeps): Express {
   const heavyQueue = new CalculationQueue(calculationSlots);
   const app = express();
@@ -79,7 +77,7 @@ export function createWorkerApp({
     }
     state.begin();
     try {
-      const started = now();
+      const started = performance.now();
       const method = methodFor(value);
       const prime =
         method === 'openssl'
@@ -89,7 +87,7 @@ export function createWorkerApp({
         req.log.debug('client gone before its calculation started: dropped');
         return;
       }
-      const elapsedMs = now() - started;
+      const elapsedMs = performance.now() - started;
       metrics.calculation(method, elapsedMs / 1000);
       const elapsed = Math.round(elapsedMs * 1000) / 1000;
       res.json({ number: text, is_prime: prime, server: name, elapsed_ms: elapsed });
@@ -125,7 +123,7 @@ export function createWorkerApp({
     const drained = () => new HttpError(503, 'draining', 'this server is shutting down; run the task elsewhere', { 'Retry-After': '1' });
     state.begin();
     try {
-      const started = now();
+      const started = performance.now();
       const count = await heavyQueue.run(() => countPrimes(from, to, gone.signal), () => !gone.signal.aborted);
       if (count === undefined) {
         metrics.cancelled('sieve');
@@ -133,7 +131,7 @@ export function createWorkerApp({
         req.log.debug('client gone before its count started: dropped');
         return;
       }
-      const elapsedMs = now() - started;
+      const elapsedMs = performance.now() - started;
       metrics.calculation('sieve', elapsedMs / 1000);
       res.json({
         from: String(from),

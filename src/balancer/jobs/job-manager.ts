@@ -9,6 +9,9 @@ import { expiredJobs, FINISHED } from './retention.js';
 import { toTaskRecord } from './task-record.js';
 import type { JobRecord, JobStatus } from './journal-types.js';
 
+/** How often running jobs look for overdue tasks (ms). */
+const TICK_MS = 100;
+
 interface Live {
   record: JobRecord;
   runner: JobRunner | undefined;
@@ -25,7 +28,6 @@ export class JobManager {
   private readonly jobs = new Map<string, Live>();
   /** Queued and running jobs, in creation order. */
   private readonly unfinished = new Set<Live>();
-  private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Jobs created whose record is on its way to the journal. */
@@ -33,7 +35,6 @@ export class JobManager {
   private readonly store: JobStore;
 
   constructor(private readonly options: JobManagerOptions) {
-    this.now = options.now ?? Date.now;
     this.store = new JobStore(options.journal, options.logger, () => this.records());
     for (const record of options.recovered) this.add(record);
   }
@@ -82,7 +83,7 @@ export class JobManager {
     if (counts.running + waiting >= this.options.maxRunning + this.options.maxQueued) {
       throw new HttpError(503, 'too_many_jobs', `${waiting} jobs are waiting already; try again later`, { 'Retry-After': '30' });
     }
-    const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: this.now() };
+    const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: Date.now() };
     this.creating += 1;
     await this.write({ type: 'created', job }).finally(() => (this.creating -= 1));
     const record: JobRecord = { ...job, status: 'queued', startedAt: null, finishedAt: null, error: null, tasks: [], retries: 0 };
@@ -151,12 +152,12 @@ export class JobManager {
       this.options.logger.info({ job: record.id, tasksDone: record.tasks.length }, `job ${record.id} resumes`);
     } else {
       record.status = 'running';
-      record.startedAt = this.now();
+      record.startedAt = Date.now();
       // Written without waiting: a crash before it lands leaves a queued job, which starts again.
       void this.write({ type: 'started', id: record.id, at: record.startedAt }).catch((err: unknown) => this.storeFailed(live, err));
       this.transition(record, 'running');
     }
-    this.timer ??= setInterval(() => this.tick(), this.options.tickMs ?? 100);
+    this.timer ??= setInterval(() => this.tick(), TICK_MS);
   }
 
   private tick(): void {
@@ -205,7 +206,7 @@ export class JobManager {
     if (FINISHED.has(record.status)) return;
     record.status = status;
     record.error = error;
-    record.finishedAt = this.now();
+    record.finishedAt = Date.now();
     try {
       await this.write({ type: 'ended', id: record.id, status, at: record.finishedAt, error });
     } catch (err) {
@@ -231,7 +232,7 @@ export class JobManager {
 
   /** Forgets finished jobs past the retention time or count; `journal`: writes that they went. */
   private expire(journal = true): void {
-    for (const { id } of expiredJobs(this.records(), this.now(), this.options.retention)) {
+    for (const { id } of expiredJobs(this.records(), Date.now(), this.options.retention)) {
       this.jobs.delete(id);
       if (!journal) continue;
       void this.write({ type: 'removed', id }).catch((err: unknown) => this.options.logger.error({ err, job: id }, 'could not record that a job expired'));

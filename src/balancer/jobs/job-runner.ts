@@ -37,7 +37,6 @@ export class JobRunner {
   private readonly todo: Range[];
   private readonly running = new Set<RunningTask>();
   private readonly sizer: TaskSizer;
-  private readonly now: () => number;
   /** Tasks answered whose record is being written. */
   private completing = 0;
   private state: 'running' | 'ended' = 'running';
@@ -53,7 +52,6 @@ export class JobRunner {
   ) {
     this.todo = remainingRanges(whole, done);
     this.sizer = new TaskSizer({ targetMs: deps.taskTargetMs, maxSpan: deps.maxTaskSpan });
-    this.now = deps.now ?? Date.now;
   }
 
   get isRunning(): boolean {
@@ -85,7 +83,7 @@ export class JobRunner {
       const server = this.deps.admission.acquireSpare(NO_WORKERS_EXCLUDED);
       if (!server) break;
       const range = this.cut();
-      const task: RunningTask = { range, attempts: new Set(), tried: new Set(), startedAt: this.now(), settled: false, overdueHandled: false };
+      const task: RunningTask = { range, attempts: new Set(), tried: new Set(), startedAt: Date.now(), settled: false, overdueHandled: false };
       this.running.add(task);
       this.send(task, server, false);
     }
@@ -95,7 +93,7 @@ export class JobRunner {
   /** Looks for overdue tasks and for a job that has had no worker for too long. */
   tick(): void {
     if (this.state !== 'running') return;
-    const now = this.now();
+    const now = Date.now();
     for (const task of this.running) {
       if (task.overdueHandled || task.settled) continue;
       const expected = this.sizer.expectedMs(span(task.range)) ?? this.deps.taskTargetMs;
@@ -143,7 +141,7 @@ export class JobRunner {
   }
 
   private send(task: RunningTask, server: ServerEntry, backup: boolean): void {
-    const attempt: Attempt = { server, stop: new AbortController(), startedAt: this.now(), backup };
+    const attempt: Attempt = { server, stop: new AbortController(), startedAt: Date.now(), backup };
     task.attempts.add(attempt);
     task.tried.add(server.address);
     const requestId = `${this.id}.${(this.nextRequest += 1)}`;
@@ -173,7 +171,7 @@ export class JobRunner {
       task.settled = true;
       this.running.delete(task);
       for (const other of task.attempts) other.stop.abort();
-      const wallMs = this.now() - attempt.startedAt;
+      const wallMs = Date.now() - attempt.startedAt;
       this.sizer.record(span(task.range), outcome.elapsedMs, wallMs);
       this.completing += 1;
       return { ...outcome.counts, server: attempt.server.name, elapsedMs: outcome.elapsedMs, wallMs, backup: attempt.backup };

@@ -24,7 +24,6 @@ export interface RunnerDeps {
   taskTimeoutMs: number;
   /** A job that could not run a task for this long, for want of any active worker, fails. */
   stallTimeoutMs: number;
-  now?: () => number;
 }
 
 /** A task counted by a worker, as the runner reports it. */
@@ -61,7 +60,4 @@ export interface JobManagerOptions {
   maxQueued: number;
   /** How long and how many finished jobs are kept for people to read. */
   retention: Retention;
-  /** How often running jobs look for overdue tasks (ms). */
-  tickMs?: number;
-  now?: () => number;
 }

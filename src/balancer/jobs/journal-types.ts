@@ -86,7 +86,6 @@ export interface OpenedJournal {
 export interface OpenJournalOptions {
   /** The balancer's DATA_DIR; created (mode 0700) when missing. */
   dir: string;
-  file?: string;
   /** Names the copy a corrupt file is kept under. */
   now?: () => number;
 }

@@ -20,35 +20,24 @@ import { FileJournal, tempPathOf } from './journal-writer.js';
  * (journal-lock.ts) until the first closes its journal.
  */
 
-export type {
-  EndStatus,
-  JobKind,
-  JobRecord,
-  JobStatus,
-  Journal,
-  JournalEvent,
-  NewJob,
-  OpenedJournal,
-  OpenJournalOptions,
-  TaskRecord,
-} from './journal-types.js';
-export { JournalError, type JournalErrorCode } from './journal-error.js';
+export type { JobRecord, Journal, JournalEvent, TaskRecord } from './journal-types.js';
+export { JournalError } from './journal-error.js';
 
 /**
- * Opens (or creates) `<dir>/<file>` and replays it. A bad file never makes this throw: what was
- * wrong is said in `problems` and the store goes on from the records it can trust. A torn last
- * record, which a crash during an append leaves, is dropped and the file cut back to the record
- * before it. Any other bad record means damage or a bug; the file is kept aside as
- * `<file>.corrupt-<time>` and the journal rewritten from the records before the bad one, since
- * those after it may depend on it. Throws a JournalError (`io_error`, naming the path) only when
- * the directory or file cannot be read or written.
+ * Opens (or creates) `<dir>/jobs.journal` and replays it. A bad file never makes this throw:
+ * what was wrong is said in `problems` and the store goes on from the records it can trust. A
+ * torn last record, which a crash during an append leaves, is dropped and the file cut back to
+ * the record before it. Any other bad record means damage or a bug; the file is kept aside as
+ * `jobs.journal.corrupt-<time>` and the journal rewritten from the records before the bad one,
+ * since those after it may depend on it. Throws a JournalError (`io_error`, naming the path)
+ * only when the directory or file cannot be read or written.
  *
  * @example
  *   const { journal, jobs, problems } = await openJournal({ dir: config.dataDir });
  *   for (const problem of problems) logger.warn({ problem }, 'jobs journal repaired');
  */
-export async function openJournal({ dir, file = 'jobs.journal', now = Date.now }: OpenJournalOptions): Promise<OpenedJournal> {
-  const path = join(dir, file);
+export async function openJournal({ dir, now = Date.now }: OpenJournalOptions): Promise<OpenedJournal> {
+  const path = join(dir, 'jobs.journal');
   await ensureDir(dir);
   const lock = await lockDataDir(dir);
   const { bytes, replay, handle } = await readAndOpen(path).catch(async (err: unknown) => {

@@ -29,7 +29,6 @@ export interface AdmissionOptions {
    * restarted balancer then loses no request while its workers find it again.
    */
   startupWaitMs?: number;
-  now?: () => number;
   /**
    * Called when a slot may be free and no request waits for one: background work (job tasks)
    * may take it then (`acquireSpare`).
@@ -56,13 +55,11 @@ export class AdmissionQueue {
   private serviceMs = 0;
   /** Active workers when last counted (see pump): fewer now means some waiters may have none left to try. */
   private activeBefore = 0;
-  private readonly now: () => number;
   /** Until when a request may wait for the first worker (see startupWaitMs). */
   private readonly startupUntil: number;
 
   constructor(private readonly options: AdmissionOptions) {
-    this.now = options.now ?? Date.now;
-    this.startupUntil = this.now() + (options.startupWaitMs ?? 0);
+    this.startupUntil = Date.now() + (options.startupWaitMs ?? 0);
   }
 
   get depth(): number {
@@ -94,7 +91,7 @@ export class AdmissionQueue {
     if (refused) return refused;
     // A request waits at most QUEUE_TIMEOUT_MS, and never past what its caller allows.
     let waitMs = Math.min(maxWaitMs, this.options.queueTimeoutMs);
-    if (this.waitingForFirstWorker()) waitMs = Math.min(waitMs, this.startupUntil - this.now());
+    if (this.waitingForFirstWorker()) waitMs = Math.min(waitMs, this.startupUntil - Date.now());
     if (this.depth >= this.options.maxQueue || waitMs <= 0) return { ok: false, reason: 'overloaded' };
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -231,7 +228,7 @@ export class AdmissionQueue {
   }
 
   private waitingForFirstWorker(): boolean {
-    return this.options.registry.servers.length === 0 && this.now() < this.startupUntil;
+    return this.options.registry.servers.length === 0 && Date.now() < this.startupUntil;
   }
 
   private leave(waiter: Waiter, admission: Admission): void {

@@ -13,7 +13,6 @@ export interface HealthCheckerOptions {
   idleAfterMs: number;
   /** A worker inactive or draining this long, with nothing in flight, is forgotten. */
   forgetAfterMs?: number;
-  now?: () => number;
   random?: () => number;
   onResult?: (server: ServerEntry, result: ProbeResult) => void;
 }
@@ -50,7 +49,6 @@ export function createHealthChecker({
   intervalMs,
   idleAfterMs,
   forgetAfterMs = 300_000,
-  now = Date.now,
   random = Math.random,
   onResult = () => {},
 }: HealthCheckerOptions): HealthChecker {
@@ -104,21 +102,21 @@ export function createHealthChecker({
     // one's, and counting it would bring the forgotten name's series back.
     if (registry.get(server.address) !== server) return;
     onResult(server, result);
-    const state = stateOf(server, now());
+    const state = stateOf(server, Date.now());
     if (result.ok) {
       registry.markHealthy(server);
-      if (server.status === 'inactive') state.nextAt = now() + baseMs;
+      if (server.status === 'inactive') state.nextAt = Date.now() + baseMs;
     } else if (server.status !== 'inactive') {
       registry.markFailed(server, result.message, probedSince);
     } else {
-      backoff(state, now());
-      logger.debug({ server: server.name, reason: result.message, nextProbeInMs: state.nextAt - now() }, 'still unhealthy');
+      backoff(state, Date.now());
+      logger.debug({ server: server.name, reason: result.message, nextProbeInMs: state.nextAt - Date.now() }, 'still unhealthy');
     }
   };
 
   /** One round: forgets the long gone, and probes every worker that is due and not being probed. */
   const runOnce = async (): Promise<void> => {
-    const at = now();
+    const at = Date.now();
     for (const server of [...registry.servers]) {
       const since = server.lastSeen ?? server.activeSince;
       if (server.status !== 'active' && server.inFlight === 0 && at - since >= forgetAfterMs) {

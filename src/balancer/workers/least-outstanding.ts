@@ -21,7 +21,7 @@ const RANDOM_DRAWS = 4;
  * as with round robin instead of all going to the same worker. Concurrent requests still
  * spread, since a worker with a request on it is no longer tied with an idle one.
  */
-export function createLeastOutstanding(registry: Registry, random: () => number = Math.random): Selector {
+export function createLeastOutstanding(registry: Registry): Selector {
   // The worker itself, and where it stood: a worker forgotten before it shifts the indices.
   let lastChosen: ServerEntry | undefined;
   let lastIndex = -1;
@@ -60,7 +60,7 @@ export function createLeastOutstanding(registry: Registry, random: () => number 
     if (n > 1) {
       for (let draw = 0; draw < RANDOM_DRAWS; draw++) {
         // Any index but the turn's: with two workers, the other one.
-        const index = (turn + 1 + Math.floor(random() * (n - 1))) % n;
+        const index = (turn + 1 + Math.floor(Math.random() * (n - 1))) % n;
         if (!eligible(servers[index])) continue;
         consider(index);
         break;

@@ -6,8 +6,8 @@ import { silentLogger } from '../../support/logger.js';
 function setup(close: () => Promise<void>) {
   const target = new EventEmitter();
   const exit = vi.fn();
-  const remove = installShutdown({ logger: silentLogger, close, timeoutMs: 1_000, exit, target });
-  return { target, exit, remove };
+  installShutdown({ logger: silentLogger, close, timeoutMs: 1_000, exit, target });
+  return { target, exit };
 }
 
 describe('installShutdown', () => {
