@@ -222,7 +222,9 @@ export class Registry {
   }
 
   private move(entry: ServerEntry, to: ServerStatus, reason: string): void {
-    if (entry.status === to) return;
+    // Forgotten or replaced at its address (a probe or a try that ended late): its removal was
+    // told, and a change told now would bring its name back to the log and the status page.
+    if (entry.status === to || this.byAddress.get(entry.address) !== entry) return;
     const from = entry.status;
     entry.status = to;
     entry.consecutivePasses = 0;
