@@ -56,8 +56,8 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
   router
     .route('/server_down')
     .post(...auth, utf8Only, json, (req, res) => {
-      const { address } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
-      res.json({ server: describeServer(registry.drain(address)) });
+      const { address, name } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
+      res.json({ server: describeServer(registry.drain(address, name)) });
     })
     .all(methodNotAllowed(['POST']));
 

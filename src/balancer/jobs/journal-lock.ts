@@ -117,18 +117,23 @@ async function removeIfStill(path: string, content: string): Promise<void> {
 
 /**
  * Removes what starts killed half way left behind: lock and claim files not yet linked into
- * place (named by their writer's pid), and claims whose claimant is gone.
+ * place (named by their writer's pid), and claims whose claimant is gone. Tidying only: one it
+ * cannot read or remove (another user's, say) stays, and the lock, taken already, is kept.
  */
 async function clearLeftovers(dir: string, self: LockOwner): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
     const path = join(dir, name);
     const unlinked = /^jobs\.lock\.(?:.*\.)?(\d+)\.[0-9a-f]{8}$/.exec(name);
-    if (unlinked) {
-      if (!isRunning(Number(unlinked[1]))) await rm(path, { force: true });
-    } else if (/^jobs\.lock\.claim\.[0-9a-f]+$/.test(name)) {
-      const claimant = await readLock(path);
-      const owner = claimant === undefined ? undefined : parseOwner(claimant);
-      if (claimant !== undefined && (!owner || isGone(owner, self))) await takeOver(dir, path, claimant, self);
+    try {
+      if (unlinked) {
+        if (!isRunning(Number(unlinked[1]))) await rm(path, { force: true });
+      } else if (/^jobs\.lock\.claim\.[0-9a-f]+$/.test(name)) {
+        const claimant = await readLock(path);
+        const owner = claimant === undefined ? undefined : parseOwner(claimant);
+        if (claimant !== undefined && (!owner || isGone(owner, self))) await takeOver(dir, path, claimant, self);
+      }
+    } catch {
+      // Left as it is.
     }
   }
 }

@@ -218,11 +218,16 @@ export class AdmissionQueue {
     }
   }
 
-  /** Why a request cannot wait at all: no active worker, or every active one already tried. */
+  /**
+   * Why a request cannot wait at all: no active worker, or every active one already tried. A
+   * worker announced at an address whose old entry still has requests in flight (registry.ts)
+   * is waited for, whatever became of the old entry: it takes the place once they end.
+   */
   private refusal(tried: ReadonlySet<string>, startupWait = true): Admission | undefined {
     if (startupWait && this.waitingForFirstWorker()) return undefined;
     for (const server of this.options.registry.servers) {
-      if (server.status === 'active' && !tried.has(server.address)) return undefined;
+      const coming = server.successor !== undefined && !server.successor.draining;
+      if ((server.status === 'active' || coming) && !tried.has(server.address)) return undefined;
     }
     return { ok: false, reason: tried.size === 0 ? 'no_active_servers' : 'exhausted' };
   }

@@ -102,10 +102,18 @@ export class Registry {
     return entry;
   }
 
-  /** The worker is shutting down: no new requests go to it. */
-  drain(address: string): ServerEntry {
+  /**
+   * The worker is shutting down: no new requests go to it. `name`: the worker that said so. The
+   * successor waiting at the address (see register) is the one at that address now: its drain
+   * is kept for when it takes the old entry's place, which would otherwise make it active.
+   */
+  drain(address: string, name?: string): ServerEntry {
     const entry = this.byAddress.get(address);
     if (!entry) throw new HttpError(404, 'unknown_server', `no server is registered at ${address}`);
+    if (entry.successor && name === entry.successor.name && name !== entry.name) {
+      entry.successor.draining = true;
+      return entry;
+    }
     this.move(entry, 'draining', 'deregistered itself');
     return entry;
   }
@@ -174,7 +182,8 @@ export class Registry {
   private handOver(entry: ServerEntry): void {
     const { successor } = entry;
     if (!successor || entry.inFlight > 0 || this.byAddress.get(entry.address) !== entry) return;
-    this.register(entry.address, successor.name, successor.limit);
+    const next = this.register(entry.address, successor.name, successor.limit);
+    if (successor.draining) this.move(next, 'draining', 'deregistered itself');
   }
 
   /** Forgets a worker (long gone); its requests in flight, if any, finish normally. */
@@ -213,7 +222,9 @@ export class Registry {
   }
 
   private move(entry: ServerEntry, to: ServerStatus, reason: string): void {
-    if (entry.status === to) return;
+    // Forgotten or replaced at its address (a probe or a try that ended late): its removal was
+    // told, and a change told now would bring its name back to the log and the status page.
+    if (entry.status === to || this.byAddress.get(entry.address) !== entry) return;
     const from = entry.status;
     entry.status = to;
     entry.consecutivePasses = 0;

@@ -32,9 +32,10 @@ export interface ServerEntry {
   /**
    * Another worker that announced itself at this address while requests were in flight here
    * (a new pod given a gone one's IP): it takes this entry's place once they end. Until then
-   * this entry is sent nothing new, so that it does end under steady traffic.
+   * this entry is sent nothing new, so that it does end under steady traffic. `draining`: it
+   * deregistered itself meanwhile, and takes the place draining.
    */
-  successor: { name: string; limit: number } | undefined;
+  successor: { name: string; limit: number; draining?: boolean } | undefined;
 }
 
 /** A worker just registered: active, nothing in flight, nothing known of it yet. */

@@ -1,7 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,17 @@ describe('data directory lock', () => {
     const opened = await openJournal({ dir });
     expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock']);
     expect(await readFile(join(dir, 'jobs.lock'), 'utf8')).toBe(`${JSON.stringify(processOwner(process.pid))}\n`);
+    await opened.journal.close();
+  });
+
+  it('when a leftover cannot be read or removed, then the journal opens all the same and the leftover stays', async () => {
+    // A directory stands for any file that cannot be read or removed (another user's, say): root reads everything.
+    const claim = join(dir, 'jobs.lock.claim.0123456789abcdef');
+    const temp = join(dir, `jobs.lock.${(await goneOwner()).pid}.0123abcd`);
+    await mkdir(claim);
+    await mkdir(temp);
+    const opened = await openJournal({ dir });
+    expect((await readdir(dir)).sort()).toEqual(['jobs.journal', 'jobs.lock', 'jobs.lock.claim.0123456789abcdef', temp.slice(dir.length + 1)].sort());
     await opened.journal.close();
   });
 

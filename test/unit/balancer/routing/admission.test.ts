@@ -47,6 +47,21 @@ describe('admission queue', () => {
     expect(order).toEqual(['second:a', 'third:a']);
   });
 
+  it('when the only worker is taken out while another one waits to take its address over, then waiting requests get the new one', async () => {
+    const { registry, queue } = setup({ servers: ['10.0.0.5'] });
+    const old = registry.servers[0]!;
+    const first = queue.acquire(none) as Admission;
+    // A new pod given the gone pod's IP announces itself while a request is in flight there.
+    registry.register(old.address, 'new-pod');
+    const waiting = Promise.resolve(queue.acquire(none));
+    // The new pod resets the gone pod's connection: the try fails and the old entry is taken out.
+    registry.recordFailure(old, 'ECONNRESET', { immediate: true });
+    if (!first.ok) throw new Error('expected a slot');
+    queue.release(first.server, false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(serverOf(await waiting)).toBe('new-pod');
+  });
+
   it('when a request is retried on another worker, then the retry does not take the next request\'s turn', () => {
     const { queue } = setup({ servers: ['a', 'b', 'c'] });
     const first = queue.acquire(none) as Admission;

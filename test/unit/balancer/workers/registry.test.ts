@@ -107,6 +107,34 @@ describe('Registry', () => {
     expect(transitions.slice(1).map((t) => `${t.name} ${t.to}`)).toEqual(['worker-abc removed', 'worker-xyz active']);
   });
 
+  it('when the worker waiting to take an address over deregisters itself, then it takes the place draining', async () => {
+    const { registry } = setup();
+    const old = registry.register('http://10.0.0.5:5000', 'worker-abc');
+    registry.begin(old);
+    registry.register('http://10.0.0.5:5000', 'worker-xyz');
+    // The new pod at that address shuts down before the gone one's last request has ended.
+    expect(registry.drain('http://10.0.0.5:5000', 'worker-xyz')).toBe(old);
+    registry.end(old);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(registry.servers.map((s) => [s.name, s.status])).toEqual([['worker-xyz', 'draining']]);
+  });
+
+  it('when a worker is taken out after it was replaced or forgotten (a late probe or failure), then nothing is told', async () => {
+    const { registry, transitions } = setup();
+    const replaced = registry.register('http://10.0.0.5:5000', 'worker-abc');
+    registry.begin(replaced);
+    registry.register('http://10.0.0.5:5000', 'worker-xyz');
+    registry.end(replaced);
+    await new Promise((resolve) => setImmediate(resolve));
+    const forgotten = registry.register('http://10.0.0.6:5000', 'worker-def');
+    registry.remove(forgotten, 'not seen for 300 s');
+    const told = transitions.length;
+    // judge.ts probes a worker whose try timed out in the background, and acts on its answer.
+    registry.markFailed(replaced, 'timed out; health check: ECONNREFUSED');
+    registry.recordFailure(forgotten, 'ECONNRESET', { immediate: true });
+    expect(transitions.slice(told)).toEqual([]);
+  });
+
   it('when the registry is full, then a new address is refused but a known one still re-registers', () => {
     const { registry } = setup(1);
     registry.register('http://a:1', 'a');
