@@ -53,7 +53,11 @@ export async function lockDataDir(dir: string, self: LockOwner = processOwner(pr
     }
     if (!(await takeOver(dir, path, held, self))) await delay(10);
   }
-  throw new JournalError('locked', `jobs journal: other balancers keep taking ${path}; give each balancer a DATA_DIR of its own`);
+  // Here only when another start has held its claim on the stale lock all this while (50 tries 10 ms apart).
+  throw new JournalError(
+    'locked',
+    `jobs journal: another balancer starting over ${dir} is taking its stale lock over and has not finished (${path}.claim.*); give each balancer a DATA_DIR of its own`,
+  );
 }
 
 /** A process of this host, as a lock names it. */
