@@ -146,7 +146,7 @@ function isGone(holder: LockOwner, self: LockOwner): boolean {
   if (holder.host !== self.host) return false;
   // A lock written before the last boot: every process of that boot is gone.
   if (holder.boot !== undefined && self.boot !== undefined && holder.boot !== self.boot) return true;
-    // This pid: this process (the directory opened twice), or one before it whose start time was another.
+  // This pid: this process (the directory opened twice), or one before it whose start time was another.
   if (holder.pid === self.pid) return holder.started !== self.started;
   if (!isRunning(holder.pid)) return true;
   // That pid runs: the holder, unless it started at another time (the pid was reused).
