@@ -183,8 +183,7 @@ export class JobManager {
     // Cancelled while the worker was answering: the journal takes nothing after the end.
     if (FINISHED.has(live.record.status)) return;
     const record = toTaskRecord(task);
-    // In the turn the slot was given back: a worker replaced at its address then (registry.ts)
-    // has its name's series forgotten on the next turn, and a later count would bring them back.
+    // In the turn its slot came back: a worker replaced then (registry.ts) is forgotten next turn.
     this.options.metrics.task(task.server, task.backup ? 'backup' : 'ok', task.wallMs / 1000);
     await this.write({ type: 'task', id: live.record.id, task: record });
     live.record.tasks.push(record);

@@ -220,8 +220,7 @@ export class AdmissionQueue {
 
   /**
    * Why a request cannot wait at all: no active worker, or every active one already tried. A
-   * worker announced at an address whose old entry still has requests in flight (registry.ts)
-   * is waited for, whatever became of the old entry: it takes the place once they end.
+   * worker waiting to take over a busy address (registry.ts) is waited for.
    */
   private refusal(tried: ReadonlySet<string>, startupWait = true): Admission | undefined {
     if (startupWait && this.waitingForFirstWorker()) return undefined;
