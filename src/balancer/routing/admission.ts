@@ -133,10 +133,7 @@ export class AdmissionQueue {
     this.pump();
   }
 
-  /**
-   * A worker came, went or changed state: waiters may now have one, or none left to wait
-   * for. Called for every registry transition (build.ts).
-   */
+  /** A worker came, went or changed state (every registry transition, build.ts): waiters may now have one, or none to wait for. */
   workersChanged(): void {
     this.pump();
   }
