@@ -29,7 +29,7 @@ export interface LockOwner {
  *
  * The lock file is written whole under a name of its own and then linked into place, which
  * fails if one is there: no one ever reads a lock half written. A lock whose owner is gone (its
- * host is this one, and no process with its pid and start time runs: a crash, a kill, a reboot,
+ * host is this one, and no process with its pid and start time runs, or only a zombie: a crash, a kill, a reboot,
  * a container started again) is removed by the one start that claims it, so that two starts
  * cannot both take it. A lock held from another host is a `locked` JournalError: whether
  * that balancer still runs cannot be told from here.
@@ -168,14 +168,15 @@ function parseOwner(text: string): LockOwner | undefined {
   }
 }
 
+/** Whether a process with this pid runs. A zombie (killed, not yet waited for by its parent) does not. */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // It runs, as another user.
     return errorCode(err) === 'EPERM';
   }
+  return processState(pid) !== 'Z';
 }
 
 function bootId(): string | undefined {
@@ -188,11 +189,21 @@ function bootId(): string | undefined {
 
 /** When a process started, in clock ticks after boot (field 22 of /proc/<pid>/stat); undefined without /proc. */
 function startTime(pid: number): number | undefined {
+  const started = Number(statFields(pid)?.[19]);
+  return Number.isFinite(started) ? started : undefined;
+}
+
+/** A process's state letter (field 3 of /proc/<pid>/stat: `R`, `S`, `Z` for a zombie…); undefined without /proc. */
+function processState(pid: number): string | undefined {
+  return statFields(pid)?.[0];
+}
+
+/** The fields of /proc/<pid>/stat after the command name, from the state (field 3) on; undefined without /proc. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name, in parentheses, may hold spaces: fields are counted after it.
-    const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isFinite(started) ? started : undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }

@@ -26,6 +26,19 @@ async function goneOwner(): Promise<LockOwner> {
   return owner;
 }
 
+/**
+ * A process of this host that was killed and not yet waited for (a zombie): its parent, `sleep`,
+ * never waits. Node reaps its own children at once, so the zombie is a grandchild.
+ */
+async function zombieOwner(): Promise<{ owner: LockOwner; parent: ChildProcess }> {
+  const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; kill -9 $!; exec sleep 30']);
+  const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
+  const pid = Number(line.toString().trim());
+  const owner = processOwner(pid);
+  for (let i = 0; i < 200 && !(await readFile(`/proc/${pid}/stat`, 'utf8')).includes(') Z '); i += 1) await new Promise((r) => setTimeout(r, 10));
+  return { owner, parent };
+}
+
 // The test runner's parent process stands in for another balancer running on this host.
 const otherRunning = (): LockOwner => processOwner(process.ppid);
 
@@ -56,6 +69,18 @@ describe('data directory lock', () => {
     await lockDataDir(dir, await owner());
     const opened = await openJournal({ dir });
     await opened.journal.close();
+  });
+
+  it.runIf(process.platform === 'linux')('when the lock was left by a balancer killed and not yet waited for by its parent (a zombie), then it is taken over', async () => {
+    const { owner, parent } = await zombieOwner();
+    try {
+      expect(await readFile(`/proc/${owner.pid}/stat`, 'utf8')).toContain(') Z ');
+      await lockDataDir(dir, owner);
+      const opened = await openJournal({ dir });
+      await opened.journal.close();
+    } finally {
+      parent.kill();
+    }
   });
 
   it.each([2, 3])('when %i balancers start at once over a stale lock, then exactly one of them gets it', async (count) => {
