@@ -3,7 +3,11 @@ import type { Logger } from '../../shared/logger.js';
 import { JournalError } from './journal-error.js';
 import type { JobRecord, Journal, JournalEvent } from './journal-types.js';
 
-/** The journal is rewritten with only the jobs kept once it grows past this. */
+/**
+ * The journal is rewritten with only the jobs kept once it grows past this, and past twice what
+ * the last rewrite left: jobs kept that hold more than this alone (many tasks) are not rewritten
+ * again on every tick, and the bytes rewritten stay at most twice the bytes appended.
+ */
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -17,6 +21,8 @@ export class JobStore {
   private writing = 0;
   private rewriting: Promise<void> | undefined;
   private broken = false;
+  /** The journal's size after the last rewrite. */
+  private rewritten = 0;
 
   constructor(
     private readonly journal: Journal,
@@ -42,12 +48,13 @@ export class JobStore {
   }
 
   /**
-   * Rewrites the journal to hold exactly the jobs once it holds more than `afterBytes`: only
+   * Rewrites the journal to hold exactly the jobs once it holds more than `afterBytes` and more
+   * than twice what the last rewrite left: only
    * while no write is on its way, so that the jobs in memory match the file and the writes
    * issued later follow the rewrite.
    */
   compact(afterBytes = COMPACT_AFTER_BYTES): void {
-    if (this.rewriting || this.broken || this.writing > 0 || this.journal.bytes <= afterBytes) return;
+    if (this.rewriting || this.broken || this.writing > 0 || this.journal.bytes <= Math.max(afterBytes, 2 * this.rewritten)) return;
     this.rewrite('the job journal is compacted').catch((err: unknown) => this.logger.error({ err }, 'could not compact the job journal'));
   }
 
@@ -57,11 +64,15 @@ export class JobStore {
 
   /** One rewrite at a time; writes that need it meanwhile share it. */
   private rewrite(why: string): Promise<void> {
-    this.rewriting ??= this.journal
-      .rewrite(this.jobs())
+    if (this.rewriting) return this.rewriting;
+    const written = this.journal.rewrite(this.jobs());
+    // The size of the rewritten file alone, before appends issued after it are counted.
+    const bytes = this.journal.bytes;
+    this.rewriting = written
       .then(() => {
         this.broken = false;
-        this.logger.info({ bytes: this.journal.bytes }, why);
+        this.rewritten = bytes;
+        this.logger.info({ bytes }, why);
       })
       .finally(() => (this.rewriting = undefined));
     return this.rewriting;

@@ -65,4 +65,41 @@ describe('job store', () => {
     expect(rewrites).toBe(1);
     expect(journal.file).toEqual(['snapshot a', 'retried', 'removed']);
   });
+
+  it('when the jobs kept alone fill more than the compaction size, then the journal is rewritten again only once it has doubled, not on every tick', async () => {
+    let bytes = 0;
+    let rewrites = 0;
+    const journal: Journal = {
+      get bytes() {
+        return bytes;
+      },
+      async append() {
+        bytes += 100;
+      },
+      async rewrite() {
+        rewrites += 1;
+        // The jobs kept: 1,000 bytes, more than the 500 after which the test compacts.
+        bytes = 1000;
+      },
+      async close() {},
+    };
+    const store = new JobStore(journal, silentLogger, () => []);
+    await store.write(created('a'));
+    bytes = 600;
+    const tick = async () => {
+      store.compact(500);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await tick();
+    expect(rewrites).toBe(1);
+    for (let i = 0; i < 10; i += 1) await tick();
+    expect(rewrites).toBe(1);
+    // Appended up to twice what the rewrite left: the next tick compacts.
+    for (let i = 0; i < 10; i += 1) await store.write(created(`b${i}`));
+    await tick();
+    expect(rewrites).toBe(1);
+    await store.write(created('c'));
+    await tick();
+    expect(rewrites).toBe(2);
+  });
 });
