@@ -18,16 +18,13 @@ export interface LiveProgress {
  */
 export function describeJob(record: JobRecord, live: LiveProgress | undefined): Record<string, unknown> {
   const whole = { from: BigInt(record.from), to: BigInt(record.to) };
-  let counted = 0n;
-  const servers: Record<string, number> = {};
-  for (const task of record.tasks) {
-    counted += span({ from: BigInt(task.from), to: BigInt(task.to) });
-    servers[task.server] = (servers[task.server] ?? 0) + 1;
-  }
+  const summary = summaryOf(record);
+  const { counted } = summary;
+  const servers = { ...summary.servers };
   const done = record.tasks.length;
   const left = live ? live.running + (live.pendingSpan > 0n ? Number((live.pendingNumbers + live.pendingSpan - 1n) / live.pendingSpan) : 0) : 0;
   const fraction = record.status === 'done' ? 1 : Number((counted * 1_000_000n) / span(whole)) / 1_000_000;
-  const result = record.status === 'done' ? joinCounts(record.tasks.map(toTaskCounts)) : undefined;
+  const result = record.status === 'done' ? (summary.result ??= joinCounts(record.tasks.map(toTaskCounts))) : undefined;
   return {
     id: record.id,
     kind: record.kind,
@@ -43,6 +40,37 @@ export function describeJob(record: JobRecord, live: LiveProgress | undefined): 
     started_at: iso(record.startedAt),
     finished_at: iso(record.finishedAt),
   };
+}
+
+/** What a job's tasks add up to so far: tasks are only ever appended to a record, so each is added once. */
+interface Summary {
+  /** Tasks of the record added in. */
+  seen: number;
+  counted: bigint;
+  servers: Record<string, number>;
+  /** The joined counts of the first `seen` tasks, once asked for. */
+  result: { primes: bigint; twins: bigint } | undefined;
+}
+
+/**
+ * Summaries by record, so that GET /jobs and the status page (which polls it every second) cost
+ * the tasks finished since the last look, not every task of every job kept.
+ */
+const summaries = new WeakMap<JobRecord, Summary>();
+
+function summaryOf(record: JobRecord): Summary {
+  let summary = summaries.get(record);
+  if (summary === undefined || summary.seen > record.tasks.length) {
+    summary = { seen: 0, counted: 0n, servers: {}, result: undefined };
+    summaries.set(record, summary);
+  }
+  for (; summary.seen < record.tasks.length; summary.seen += 1) {
+    const task = record.tasks[summary.seen]!;
+    summary.counted += span({ from: BigInt(task.from), to: BigInt(task.to) });
+    summary.servers[task.server] = (summary.servers[task.server] ?? 0) + 1;
+    summary.result = undefined;
+  }
+  return summary;
 }
 
 function iso(ms: number | null): string | null {
