@@ -4,7 +4,7 @@ import { HttpError } from '../../shared/http-error.js';
 import { utf8Only } from '../../shared/utf8-only.js';
 import type { JobManager } from '../jobs/job-manager.js';
 import { parseJobRequest, unknownJob } from '../jobs/job-request.js';
-import { describeJob } from '../jobs/job-view.js';
+import { createJobView } from '../jobs/job-view.js';
 import type { JobRecord } from '../jobs/journal-types.js';
 
 /** The longest `?wait=` a client may ask for, in seconds. */
@@ -13,6 +13,7 @@ const MAX_WAIT_SECONDS = 60;
 /** `POST /jobs`, `GET /jobs`, `GET /jobs/:id` (with `?wait=S`), `DELETE /jobs/:id`. */
 export function jobRoutes(jobs: JobManager): Router {
   const router = express.Router();
+  const describeJob = createJobView();
   const view = (record: JobRecord) => describeJob(record, jobs.progressOf(record.id));
 
   router

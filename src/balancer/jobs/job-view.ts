@@ -11,14 +11,22 @@ export interface LiveProgress {
   pendingSpan: bigint;
 }
 
+export type JobView = (record: JobRecord, live: LiveProgress | undefined) => Record<string, unknown>;
+
 /**
  * The `<job>` of the HTTP contract. `tasks_total` is an estimate while the job runs (tasks are
  * sized as it goes); `fraction` is exact: the share of the range's numbers counted. `servers`
- * is how many tasks each worker counted.
+ * is how many tasks each worker counted. Each record's tasks are added up as they come and
+ * kept, so that GET /jobs and the status page (which polls it every second) cost the tasks
+ * finished since the last look, not every task of every job kept.
  */
-export function describeJob(record: JobRecord, live: LiveProgress | undefined): Record<string, unknown> {
+export function createJobView(): JobView {
+  const summaries = new WeakMap<JobRecord, Summary>();
+  return (record, live) => describeJob(record, live, summaryOf(summaries, record));
+}
+
+function describeJob(record: JobRecord, live: LiveProgress | undefined, summary: Summary): Record<string, unknown> {
   const whole = { from: BigInt(record.from), to: BigInt(record.to) };
-  const summary = summaryOf(record);
   const { counted } = summary;
   const servers = { ...summary.servers };
   const done = record.tasks.length;
@@ -52,13 +60,7 @@ interface Summary {
   result: { primes: bigint; twins: bigint } | undefined;
 }
 
-/**
- * Summaries by record, so that GET /jobs and the status page (which polls it every second) cost
- * the tasks finished since the last look, not every task of every job kept.
- */
-const summaries = new WeakMap<JobRecord, Summary>();
-
-function summaryOf(record: JobRecord): Summary {
+function summaryOf(summaries: WeakMap<JobRecord, Summary>, record: JobRecord): Summary {
   let summary = summaries.get(record);
   if (summary === undefined || summary.seen > record.tasks.length) {
     summary = { seen: 0, counted: 0n, servers: {}, result: undefined };

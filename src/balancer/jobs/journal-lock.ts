@@ -29,9 +29,9 @@ export interface LockOwner {
  *
  * The lock file is written whole under a name of its own and then linked into place, which
  * fails if one is there: no one ever reads a lock half written. A lock whose owner is gone (its
- * host is this one, and no process with its pid and start time runs, or only a zombie: a crash, a kill, a reboot,
- * a container started again) is removed by the one start that claims it, so that two starts
- * cannot both take it. A lock held from another host is a `locked` JournalError: whether
+ * host is this one, and no process with its pid and start time runs, or only a zombie: a crash,
+ * a kill, a reboot, a container started again) is removed by the one start that claims it, so
+ * that two starts cannot both take it. A lock held from another host is a `locked` JournalError: whether
  * that balancer still runs cannot be told from here.
  */
 export async function lockDataDir(dir: string, self: LockOwner = processOwner(process.pid)): Promise<DirLock> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeJob } from '../../../../src/balancer/jobs/job-view.js';
+import { createJobView } from '../../../../src/balancer/jobs/job-view.js';
 import type { JobRecord, TaskRecord } from '../../../../src/balancer/jobs/journal-types.js';
 
 const task = (from: number, to: number, primes: number, twins: number, first: number | null, last: number | null, server: string): TaskRecord => ({
@@ -28,6 +28,7 @@ function countingRecord(tasks: TaskRecord[]): { record: JobRecord; reads: () => 
 
 describe('job view', () => {
   it('when tasks are added to a job between looks, then each look counts the new ones, and reads only them', () => {
+    const describeJob = createJobView();
     const { record, reads } = countingRecord([task(0, 10, 4, 2, 2, 7, 'server1')]);
     expect(describeJob(record, undefined)).toMatchObject({ progress: { tasks_done: 1, fraction: 0.523809 }, servers: { server1: 1 }, result: null });
     const before = reads();
@@ -38,6 +39,7 @@ describe('job view', () => {
   });
 
   it('when a finished job is looked at again, then its result is the same and no task is read again', () => {
+    const describeJob = createJobView();
     const { record, reads } = countingRecord([task(11, 20, 4, 2, 11, 19, 'server2'), task(0, 10, 4, 2, 2, 7, 'server1')]);
     record.status = 'done';
     record.finishedAt = 1;
