@@ -51,7 +51,7 @@ export class JobRunner {
     private readonly events: RunnerEvents,
   ) {
     this.todo = remainingRanges(whole, done);
-    this.sizer = new TaskSizer({ targetMs: deps.taskTargetMs, maxSpan: deps.maxTaskSpan });
+    this.sizer = new TaskSizer({ targetMs: deps.taskTargetMs, maxSpan: deps.maxTaskSpan, jobSpan: span(whole), longestMs: deps.taskTimeoutMs / 4 });
   }
 
   get isRunning(): boolean {

@@ -4,6 +4,12 @@ export const MIN_TASK_SPAN = 1_000_000n;
 const FIRST_TASK_SPAN = 10_000_000n;
 /** A learned span grows at most this much from one task to the next (a first fast task can mislead). */
 const MAX_GROWTH = 4n;
+/**
+ * Most tasks a job is cut into, unless MAX_TASK_SPAN asks for more: every task is kept in memory
+ * and in the journal (about 400 bytes) while the job is kept, and at the target time a job near
+ * 10^15 would be millions of them.
+ */
+export const MAX_TASKS_PER_JOB = 50_000n;
 /** Weight of the newest task in the moving averages. */
 const ALPHA = 0.3;
 
@@ -12,6 +18,10 @@ export interface TaskSizerOptions {
   targetMs: number;
   /** The largest span a worker accepts (its MAX_TASK_SPAN). */
   maxSpan: bigint;
+  /** The numbers of the whole job: tasks are at least a MAX_TASKS_PER_JOB-th of it… */
+  jobSpan: bigint;
+  /** …unless that would take a worker longer than this (well within TASK_TIMEOUT_MS). */
+  longestMs: number;
 }
 
 /**
@@ -27,9 +37,11 @@ export class TaskSizer {
   private wallMsPerNumber: number | undefined;
   private lastSpan = FIRST_TASK_SPAN;
   private maxSpan: bigint;
+  private readonly floorSpan: bigint;
 
   constructor(private readonly options: TaskSizerOptions) {
     this.maxSpan = options.maxSpan;
+    this.floorSpan = options.jobSpan / MAX_TASKS_PER_JOB;
   }
 
   /**
@@ -45,6 +57,12 @@ export class TaskSizer {
   /** What `next` would answer, without moving the sizer on (for estimates). */
   peek(remaining: bigint, slots: number): bigint {
     let span = this.computeMsPerNumber === undefined ? FIRST_TASK_SPAN : BigInt(Math.max(1, Math.round(this.options.targetMs / this.computeMsPerNumber)));
+    // Longer tasks than the target for a job that would otherwise be too many, reached as a
+    // learned span is: by growing from the first task's.
+    if (this.computeMsPerNumber !== undefined && span < this.floorSpan) {
+      const longest = BigInt(Math.max(1, Math.round(this.options.longestMs / this.computeMsPerNumber)));
+      span = this.floorSpan < longest ? this.floorSpan : longest > span ? longest : span;
+    }
     if (span > this.lastSpan * MAX_GROWTH) span = this.lastSpan * MAX_GROWTH;
     const share = remaining / BigInt(Math.max(1, slots));
     if (share < span) span = share;
