@@ -47,6 +47,11 @@ describe('jobs', () => {
     const { balancer } = await stack(['server1']);
     const res = await request(balancer.url).post('/jobs').send({ kind: 'count_primes', from: '9', to: '1' }).expect(400);
     expect(res.body).toMatchObject({ error: 'invalid_job', message: expect.stringContaining('greater') });
+    // JSON, but not an object: a job is asked for, not readable JSON.
+    for (const body of ['null', '"hi"', '[1,2]']) {
+      const wrong = await request(balancer.url).post('/jobs').set('content-type', 'application/json').send(body).expect(400);
+      expect(wrong.body).toMatchObject({ error: 'invalid_job', message: expect.stringContaining('must be a JSON object') });
+    }
     expect((await request(balancer.url).get('/jobs').expect(200)).body.jobs).toEqual([]);
   });
 

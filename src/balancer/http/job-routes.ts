@@ -18,7 +18,7 @@ export function jobRoutes(jobs: JobManager): Router {
 
   router
     .route('/jobs')
-    .post(utf8Only, express.json({ limit: '2kb', strict: true }), async (req, res) => {
+    .post(utf8Only, express.json({ limit: '2kb', strict: false }), async (req, res) => {
       const record = await jobs.create(parseJobRequest(req.body));
       res.status(202).location(`/jobs/${record.id}`).json({ job: view(record) });
     })

@@ -81,7 +81,7 @@ export class JobManager {
     // A job whose record is on its way to the journal counts as waiting, for requests meanwhile.
     const waiting = counts.queued + this.creating;
     if (counts.running + waiting >= this.options.maxRunning + this.options.maxQueued) {
-      throw new HttpError(503, 'too_many_jobs', `${waiting} jobs are waiting already; try again later`, { 'Retry-After': '30' });
+      throw new HttpError(503, 'too_many_jobs', `${counts.running + waiting} jobs are running or waiting, the most there may be; try again later`, { 'Retry-After': '30' });
     }
     const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: Date.now() };
     this.creating += 1;
