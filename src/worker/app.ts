@@ -70,7 +70,7 @@ export function createWorkerApp({
       next();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET'])(req, res, next);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(req.method);
     const { value, text } = parseNumber(segment, maxDigits);
     if (state.isDraining) {
       throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
@@ -84,6 +84,7 @@ export function createWorkerApp({
           ? await heavyQueue.run(() => isPrime(value), () => !req.socket.destroyed)
           : await isPrime(value);
       if (prime === undefined) {
+        metrics.cancelled(method);
         req.log.debug('client gone before its calculation started: dropped');
         return;
       }
@@ -105,7 +106,7 @@ export function createWorkerApp({
       next();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET'])(req, res, next);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(req.method);
     const { from, to } = parseRange(segments.from, segments.to, maxTaskSpan);
     if (state.isDraining) {
       throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
@@ -163,6 +164,11 @@ export function createWorkerApp({
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** The 405 of a route mounted with app.use, which sees every method. */
+function methodNotAllowedError(method: string): HttpError {
+  return new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use GET`, { Allow: 'GET' });
 }
 
 /** Counts on the calling thread: for tests of the HTTP edge, which count small ranges. */
