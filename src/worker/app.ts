@@ -77,12 +77,12 @@ export function createWorkerApp({
     }
     state.begin();
     try {
-      const started = performance.now();
+      // elapsed_ms is the calculation's time: from when it starts, not from when it began to
+      // wait for a place.
+      let started = performance.now();
+      const calculate = (): Promise<boolean> => ((started = performance.now()), isPrime(value));
       const method = methodFor(value);
-      const prime =
-        method === 'openssl'
-          ? await heavyQueue.run(() => isPrime(value), () => !req.socket.destroyed)
-          : await isPrime(value);
+      const prime = method === 'openssl' ? await heavyQueue.run(calculate, () => !req.socket.destroyed) : await calculate();
       if (prime === undefined) {
         metrics.cancelled(method);
         req.log.debug('client gone before its calculation started: dropped');
@@ -124,8 +124,9 @@ export function createWorkerApp({
     const drained = () => new HttpError(503, 'draining', 'this server is shutting down; run the task elsewhere', { 'Retry-After': '1' });
     state.begin();
     try {
-      const started = performance.now();
-      const count = await heavyQueue.run(() => countPrimes(from, to, gone.signal), () => !gone.signal.aborted);
+      // As for /is_prime: the count's own time, which the balancer sizes its tasks by.
+      let started = performance.now();
+      const count = await heavyQueue.run(() => ((started = performance.now()), countPrimes(from, to, gone.signal)), () => !gone.signal.aborted);
       if (count === undefined) {
         metrics.cancelled('sieve');
         if (state.isDraining) throw drained();

@@ -87,6 +87,24 @@ describe('worker HTTP contract', () => {
     }
   });
 
+  it('when a large check waits for a place, then its elapsed_ms and the histogram hold its calculation time, not the wait', async () => {
+    const state = new WorkState();
+    // One place; each check takes 200 ms.
+    const isPrime = (): Promise<boolean> => new Promise((resolve) => setTimeout(() => resolve(true), 200));
+    const one = await listen(createWorkerApp({ name: 'server7', maxDigits: 2000, logger: silentLogger, state, isPrime, calculationSlots: 1 }));
+    try {
+      const large = String(2n ** 89n - 1n);
+      const answers = await Promise.all([1, 2].map(async () => (await fetch(`${one.url}/is_prime/${large}`)).json() as Promise<{ elapsed_ms: number }>));
+      // The second waited 200 ms for the first: 400 ms from its arrival, 200 of them calculating.
+      for (const { elapsed_ms } of answers) expect(elapsed_ms).toBeLessThan(350);
+      const metrics = await (await fetch(`${one.url}/metrics`)).text();
+      const sum = Number(/distcalc_worker_calculation_seconds_sum\{method="openssl"\} ([\d.]+)/.exec(metrics)?.[1]);
+      expect(sum).toBeLessThan(0.7);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('when it is draining, then health says so with 503 and new work is refused with 503', async () => {
     const draining = await startWorker('server9');
     draining.state.startDraining();
