@@ -70,20 +70,21 @@ export function createWorkerApp({
       next();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET'])(req, res, next);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(req.method);
     const { value, text } = parseNumber(segment, maxDigits);
     if (state.isDraining) {
       throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
     }
     state.begin();
     try {
-      const started = performance.now();
+      // elapsed_ms is the calculation's time: from when it starts, not from when it began to
+      // wait for a place.
+      let started = performance.now();
+      const calculate = (): Promise<boolean> => ((started = performance.now()), isPrime(value));
       const method = methodFor(value);
-      const prime =
-        method === 'openssl'
-          ? await heavyQueue.run(() => isPrime(value), () => !req.socket.destroyed)
-          : await isPrime(value);
+      const prime = method === 'openssl' ? await heavyQueue.run(calculate, () => !req.socket.destroyed) : await calculate();
       if (prime === undefined) {
+        metrics.cancelled(method);
         req.log.debug('client gone before its calculation started: dropped');
         return;
       }
@@ -105,7 +106,7 @@ export function createWorkerApp({
       next();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') methodNotAllowed(['GET'])(req, res, next);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(req.method);
     const { from, to } = parseRange(segments.from, segments.to, maxTaskSpan);
     if (state.isDraining) {
       throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
@@ -123,8 +124,9 @@ export function createWorkerApp({
     const drained = () => new HttpError(503, 'draining', 'this server is shutting down; run the task elsewhere', { 'Retry-After': '1' });
     state.begin();
     try {
-      const started = performance.now();
-      const count = await heavyQueue.run(() => countPrimes(from, to, gone.signal), () => !gone.signal.aborted);
+      // As for /is_prime: the count's own time, which the balancer sizes its tasks by.
+      let started = performance.now();
+      const count = await heavyQueue.run(() => ((started = performance.now()), countPrimes(from, to, gone.signal)), () => !gone.signal.aborted);
       if (count === undefined) {
         metrics.cancelled('sieve');
         if (state.isDraining) throw drained();
@@ -163,6 +165,11 @@ export function createWorkerApp({
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
+}
+
+/** The 405 of a route mounted with app.use, which sees every method. */
+function methodNotAllowedError(method: string): HttpError {
+  return new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use GET`, { Allow: 'GET' });
 }
 
 /** Counts on the calling thread: for tests of the HTTP edge, which count small ranges. */

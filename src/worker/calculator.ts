@@ -86,6 +86,8 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const pending: Running['pending'] = new Map();
+    let ended = false;
+    let isReady = false;
     const self: Running = {
       child,
       pending,
@@ -104,8 +106,6 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
           else if ('cancelled' in reply) waiter.reject(new CancelledError());
           else waiter.resolve(reply);
         });
-        let ended = false;
-        let isReady = false;
         const gone = (why: string): void => {
           if (ended) return;
           ended = true;
@@ -115,7 +115,7 @@ export function createCalculator({ threads, logger }: CalculatorOptions): Calcul
           reject(err);
           for (const waiter of pending.values()) waiter.reject(err);
           pending.clear();
-          if (!closed) logger.error({ calculatorPid: child.pid, why }, 'calculator stopped; a new one starts with the next large check');
+          if (!closed) logger.error({ calculatorPid: child.pid, why }, 'calculator stopped; a new one starts with the next large check or count');
         };
         child.once('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
         // An error from a process that still runs (a send racing a disconnect) is not its death.

@@ -14,6 +14,9 @@ import { MAX_SIEVE_NUMBER } from './sieve/prime-counter.js';
  */
 export const MAX_TO = MAX_SIEVE_NUMBER;
 
+/** The digits of MAX_TO: a longer number is out of range without reading it. */
+const MAX_TO_DIGITS = String(MAX_TO).length;
+
 export interface CountRange {
   from: number;
   to: number;
@@ -51,13 +54,11 @@ function parseEnd(name: 'from' | 'to', raw: string): number {
   } catch (err) {
     throw err instanceof HttpError ? invalidRange(`${name}: ${err.message}`) : err;
   }
-  if (text.length > MAX_DIGITS || BigInt(text) > BigInt(MAX_TO)) {
+  if (text.length > MAX_TO_DIGITS || BigInt(text) > BigInt(MAX_TO)) {
     throw invalidRange(`${name} is above the largest number supported, ${MAX_TO} (2^53 - 1)`);
   }
   return Number(text);
 }
-
-const MAX_DIGITS = String(MAX_TO).length;
 
 function invalidRange(message: string): HttpError {
   return new HttpError(400, 'invalid_range', message);

@@ -45,11 +45,13 @@ installShutdown({
   exit,
   timeoutMs: config.shutdownTimeoutMs,
   close: async () => {
-    // Order matters: answer 503 and leave the rotation first, so the balancer sends new
-    // work elsewhere, then stop accepting and let the running calculations finish.
-    state.startDraining();
+    // Order matters: leave the rotation first, then refuse new work with 503 and stop the
+    // running counts (app.ts), then stop accepting and let the running checks finish.
+    // Refusing before the balancer knows would make its requests of that moment failed tries,
+    // and mark this worker inactive ("answered 503") on its way out.
     announcer?.stop();
     await announcer?.deregister();
+    state.startDraining();
     logger.info({ inFlight: state.inFlight }, 'draining');
     await http.close();
     await calculator.close();

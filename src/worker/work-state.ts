@@ -1,11 +1,11 @@
 /**
- * What the worker is doing right now: how many calculations are running and whether it is
- * shutting down. Shutdown waits on `idle()` so that nothing in flight is cut off.
+ * What the worker is doing right now: how many calculations are running or waiting (reported
+ * by `/health_check` and the metrics) and whether it is shutting down. Shutdown itself waits
+ * for the HTTP server's requests to be answered (http-server.ts), not on this count.
  */
 export class WorkState {
   private running = 0;
   private draining = false;
-  private waiters: Array<() => void> = [];
   private readonly onDrain = new Set<() => void>();
 
   get inFlight(): number {
@@ -33,14 +33,5 @@ export class WorkState {
 
   end(): void {
     this.running -= 1;
-    if (this.running === 0) {
-      for (const wake of this.waiters.splice(0)) wake();
-    }
-  }
-
-  /** Resolves once no calculation is running. */
-  idle(): Promise<void> {
-    if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 }

@@ -1,6 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type TestWorker } from '../support/in-process.js';
+import { createWorkerApp } from '../../src/worker/app.js';
+import { WorkState } from '../../src/worker/work-state.js';
+import { listen, startWorker, type TestWorker } from '../support/in-process.js';
+import { silentLogger } from '../support/logger.js';
+import { eventually, sleep } from '../support/processes.js';
 
 describe('worker HTTP contract', () => {
   let worker: TestWorker;
@@ -53,6 +57,52 @@ describe('worker HTTP contract', () => {
     expect(res.text).toMatch(/distcalc_worker_calculations_total\{method="trial_division"\} [1-9]/);
     expect(res.text).toMatch(/distcalc_worker_calculations_total\{method="openssl"\} [1-9]/);
     expect(res.text).toContain('distcalc_worker_in_flight 0');
+  });
+
+  it('when a large check waiting for a place loses its client, then it is dropped unrun and counted as cancelled', async () => {
+    const state = new WorkState();
+    let release: () => void = () => {};
+    let checks = 0;
+    // One place, held by the first check until released.
+    const isPrime = (): Promise<boolean> => ((checks += 1), new Promise((resolve) => (release = () => resolve(true))));
+    const one = await listen(createWorkerApp({ name: 'server8', maxDigits: 2000, logger: silentLogger, state, isPrime, calculationSlots: 1 }));
+    try {
+      const large = String(2n ** 89n - 1n);
+      const first = fetch(`${one.url}/is_prime/${large}`);
+      const controller = new AbortController();
+      const second = fetch(`${one.url}/is_prime/${large}`, { signal: controller.signal }).catch((err: Error) => err.name);
+      expect(await eventually(async () => state.inFlight === 2, 2_000, 10)).toBe(true);
+      controller.abort();
+      expect(await second).toBe('AbortError');
+      // The worker learns of the hang-up when the connection's close reaches it.
+      await sleep(200);
+      release();
+      expect((await first).status).toBe(200);
+      expect(await eventually(async () => state.inFlight === 0, 2_000, 10)).toBe(true);
+      expect(checks).toBe(1);
+      const metrics = await (await fetch(`${one.url}/metrics`)).text();
+      expect(metrics).toMatch(/distcalc_worker_cancelled_total\{method="openssl"\} 1/);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('when a large check waits for a place, then its elapsed_ms and the histogram hold its calculation time, not the wait', async () => {
+    const state = new WorkState();
+    // One place; each check takes 200 ms.
+    const isPrime = (): Promise<boolean> => new Promise((resolve) => setTimeout(() => resolve(true), 200));
+    const one = await listen(createWorkerApp({ name: 'server7', maxDigits: 2000, logger: silentLogger, state, isPrime, calculationSlots: 1 }));
+    try {
+      const large = String(2n ** 89n - 1n);
+      const answers = await Promise.all([1, 2].map(async () => (await fetch(`${one.url}/is_prime/${large}`)).json() as Promise<{ elapsed_ms: number }>));
+      // The second waited 200 ms for the first: 400 ms from its arrival, 200 of them calculating.
+      for (const { elapsed_ms } of answers) expect(elapsed_ms).toBeLessThan(350);
+      const metrics = await (await fetch(`${one.url}/metrics`)).text();
+      const sum = Number(/distcalc_worker_calculation_seconds_sum\{method="openssl"\} ([\d.]+)/.exec(metrics)?.[1]);
+      expect(sum).toBeLessThan(0.7);
+    } finally {
+      await one.close();
+    }
   });
 
   it('when it is draining, then health says so with 503 and new work is refused with 503', async () => {
