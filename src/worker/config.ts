@@ -47,7 +47,9 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
     announceIntervalMs: read.ms('ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
     announceRetryMaxMs: read.ms('ANNOUNCE_RETRY_MAX_MS', 5_000, { min: 50 }),
-    shutdownTimeoutMs: read.ms('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+    // As long as the balancer waits for an answer (its REQUEST_TIMEOUT_MS): a check of MAX_DIGITS
+    // digits can take longer than 10 s, and is finished rather than cut off and run again elsewhere.
+    shutdownTimeoutMs: read.ms('SHUTDOWN_TIMEOUT_MS', 30_000, { min: 100 }),
     maxDigits: read.int('MAX_DIGITS', 2000, { min: 1, max: MAX_DIGITS_LIMIT }),
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     // More checks at once than cores only makes each one slower.
