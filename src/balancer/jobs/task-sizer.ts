@@ -61,7 +61,8 @@ export class TaskSizer {
     // learned span is: by growing from the first task's.
     if (this.computeMsPerNumber !== undefined && span < this.floorSpan) {
       const longest = BigInt(Math.max(1, Math.round(this.options.longestMs / this.computeMsPerNumber)));
-      span = this.floorSpan < longest ? this.floorSpan : longest > span ? longest : span;
+      const floor = this.floorSpan < longest ? this.floorSpan : longest;
+      if (span < floor) span = floor;
     }
     if (span > this.lastSpan * MAX_GROWTH) span = this.lastSpan * MAX_GROWTH;
     const share = remaining / BigInt(Math.max(1, slots));
