@@ -41,6 +41,9 @@ export class JobRunner {
   private completing = 0;
   private state: 'running' | 'ended' = 'running';
   private stalledSince: number | undefined;
+  /** When the first of the attempts that have failed since a task was last counted failed. */
+  private failingSince: number | undefined;
+  private lastSentAt = 0;
   private nextRequest = 0;
 
   constructor(
@@ -90,7 +93,7 @@ export class JobRunner {
     this.finishIfDone();
   }
 
-  /** Looks for overdue tasks and for a job that has had no worker for too long. */
+  /** Looks for overdue tasks, and for a job that has had no worker, or no counted task, for too long. */
   tick(): void {
     if (this.state !== 'running') return;
     const now = Date.now();
@@ -106,10 +109,18 @@ export class JobRunner {
       }
       this.deps.logger.info({ job: this.id, from: String(task.range.from), to: String(task.range.to), afterMs: now - task.startedAt }, 'task overdue: running a backup');
     }
+    // Sampled here, and reset by every task sent (send), so that workers in and out of rotation
+    // between two ticks do not pass for none at all.
     const stalled = this.todo.length > 0 && this.running.size === 0 && this.deps.registry.countActive() === 0;
     if (!stalled) this.stalledSince = undefined;
     else if (this.stalledSince === undefined) this.stalledSince = now;
     else if (now - this.stalledSince >= this.deps.stallTimeoutMs) this.end({ status: 'failed', error: 'no_active_servers' });
+    // Workers that are given tasks (they pass their health checks) yet fail every one: a broken
+    // calculator, say. Not before TASK_TIMEOUT_MS either: a good worker's task may take that long.
+    const failing = this.failingSince !== undefined && this.lastSentAt > this.failingSince;
+    if (failing && now - this.failingSince! >= Math.max(this.deps.stallTimeoutMs, this.deps.taskTimeoutMs)) {
+      this.end({ status: 'failed', error: 'tasks_failing' });
+    }
     this.pump();
   }
 
@@ -142,6 +153,8 @@ export class JobRunner {
 
   private send(task: RunningTask, server: ServerEntry, backup: boolean): void {
     const attempt: Attempt = { server, stop: new AbortController(), startedAt: Date.now(), backup };
+    this.lastSentAt = attempt.startedAt;
+    this.stalledSince = undefined;
     task.attempts.add(attempt);
     task.tried.add(server.address);
     const requestId = `${this.id}.${(this.nextRequest += 1)}`;
@@ -169,6 +182,7 @@ export class JobRunner {
     if (task.settled || this.state !== 'running') return undefined;
     if (outcome.ok) {
       task.settled = true;
+      this.failingSince = undefined;
       this.running.delete(task);
       for (const other of task.attempts) other.stop.abort();
       const wallMs = Date.now() - attempt.startedAt;
@@ -177,6 +191,7 @@ export class JobRunner {
       return { ...outcome.counts, server: attempt.server.name, elapsedMs: outcome.elapsedMs, wallMs, backup: attempt.backup };
     }
     if (outcome.failure.kind === 'aborted') return undefined;
+    this.failingSince ??= Date.now();
     // A 4xx is the worker's answer about this range (too wide for it), not a fault of the worker.
     if (!outcome.rejected) this.deps.judgeWorker(attempt.server, outcome.failure, true);
     // Another attempt at the same range is still running: it may yet answer.
