@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type LabelValues, Registry as MetricsRegistry } from 'prom-client';
 import { collectProcessMetrics } from '../../shared/process-metrics.js';
 import type { Registry } from '../workers/registry.js';
+import { shownStatus } from '../workers/server-entry.js';
 
 export interface BalancerMetrics {
   readonly registry: MetricsRegistry;
@@ -66,7 +67,7 @@ export function createMetrics(
     registers: [registry],
     collect() {
       const counts = { active: 0, inactive: 0, draining: 0 };
-      for (const server of servers.servers) counts[server.status] += 1;
+      for (const server of servers.servers) counts[shownStatus(server)] += 1;
       for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
     },
   });

@@ -38,6 +38,14 @@ export interface ServerEntry {
   successor: { name: string; limit: number; draining?: boolean } | undefined;
 }
 
+/**
+ * The status people and metrics are shown: an entry waiting for its successor is sent nothing
+ * new and leaves once its requests end, as a draining one does, whatever its own status.
+ */
+export function shownStatus(entry: ServerEntry): ServerStatus {
+  return entry.successor === undefined ? entry.status : 'draining';
+}
+
 /** A worker just registered: active, nothing in flight, nothing known of it yet. */
 export function newEntry(address: string, name: string, limit: number, now: number): ServerEntry {
   return {

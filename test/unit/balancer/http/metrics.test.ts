@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../../src/balancer/http/metrics.js';
+import { describeServer } from '../../../../src/balancer/http/server-view.js';
 import { Registry } from '../../../../src/balancer/workers/registry.js';
 
 const exposition = async (metrics: ReturnType<typeof createMetrics>) => metrics.registry.metrics();
@@ -42,5 +43,17 @@ describe('balancer metrics', () => {
     await Promise.all(forgotten);
     const left = (await exposition(metrics)).split('\n').filter((line) => line.startsWith('distcalc_requests_total{'));
     expect(left).toEqual(['distcalc_requests_total{server="pod-7",outcome="ok"} 1']);
+  });
+
+  it('when another worker waits to take an address over, then the old entry shows as draining in /servers and in the status gauge', async () => {
+    const registry = new Registry({ maxServers: 10 });
+    const metrics = createMetrics(registry, { defaults: false });
+    const old = registry.register('http://10.0.0.5:5000', 'gone-pod');
+    registry.begin(old);
+    registry.register('http://10.0.0.5:5000', 'new-pod');
+    expect(describeServer(old)).toMatchObject({ name: 'gone-pod', status: 'draining', in_flight: 1 });
+    const text = await exposition(metrics);
+    expect(text).toContain('distcalc_servers{status="draining"} 1');
+    expect(text).toContain('distcalc_servers{status="active"} 0');
   });
 });
