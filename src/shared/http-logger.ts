@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import { assignRequestId } from './request-id.js';
 
 const SERVED_BY = 'x-served-by';
+const MAX_LOGGED_URL = 512;
 
 /**
  * One log line per request with its id, method, url, status and time, and the worker that
@@ -11,7 +12,7 @@ const SERVED_BY = 'x-served-by';
  * seconds from the balancer, and every worker announces itself to the balancer every few
  * seconds: both are logged at debug to keep the stream about real traffic (a worker that joins,
  * comes back or changes status has its own line from the registry). Errors are logged at warn
- * (4xx) and error (5xx). Other lines about a request go through its `req.log`, so they carry
+ * (4xx, 503) and error (other 5xx). Other lines about a request go through its `req.log`, so they carry
  * the same `req` (id, method, url).
  *
  * The id is inside `req`, pino-http's own layout: a top-level `reqId` (its `quietReqLogger`)
@@ -34,11 +35,21 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     customErrorObject: (_req, res, _err, { err: _madeUp, ...line }: Record<string, unknown>) => completedLine(res, line),
     serializers: {
       // Express rewrites req.url below a mount point; originalUrl is what the client asked for.
-      req: (req: IncomingMessage & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
+      req: (req: IncomingMessage & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: shortened(req.originalUrl ?? req.url) }),
       // A client that hung up before the answer got none: not Node's default 200.
       res: (res: ServerResponse) => ({ statusCode: res.headersSent ? res.statusCode : null }),
     },
   });
+}
+
+/**
+ * A URL for a log line: cut after MAX_LOGGED_URL characters, with its length. A number of
+ * thousands of digits (or a request refused for having too many) would otherwise be copied
+ * whole into every line about its request; the request id finds it.
+ */
+function shortened(url: string | undefined): string | undefined {
+  if (url === undefined || url.length <= MAX_LOGGED_URL) return url;
+  return `${url.slice(0, MAX_LOGGED_URL)}… (${url.length} characters)`;
 }
 
 function completedLine(res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
@@ -46,9 +57,13 @@ function completedLine(res: ServerResponse, line: Record<string, unknown>): Reco
   return server === undefined ? line : { ...line, server };
 }
 
-/** The level of a request's log line. */
+/**
+ * The level of a request's log line. A 503 is a refusal by design, with a Retry-After (a
+ * draining worker, a full queue, a balancer with no worker): warn, as a 4xx. Other 5xx are
+ * failures: error.
+ */
 function logLevelFor(url: string | undefined, status: number): 'error' | 'warn' | 'info' | 'debug' {
-  if (status >= 500) return 'error';
+  if (status >= 500 && status !== 503) return 'error';
   if (status >= 400) return 'warn';
   return url === '/health_check' || url === '/server_up' ? 'debug' : 'info';
 }
