@@ -3,6 +3,7 @@ import { HttpError } from '../../shared/http-error.js';
 import { JobRunner } from './job-runner.js';
 import type { FinishedTask, JobManagerOptions, RunEnd } from './job-types.js';
 import { shuttingDown, unknownJob, type JobRequest } from './job-request.js';
+import { addTask, foldTasks, tasksDone } from './job-totals.js';
 import { JobStore } from './job-store.js';
 import { JobWaiters } from './job-waiters.js';
 import { expiredJobs, FINISHED } from './retention.js';
@@ -186,7 +187,7 @@ export class JobManager {
     // In the turn its slot came back: a worker replaced then (registry.ts) is forgotten next turn.
     this.options.metrics.task(task.server, task.backup ? 'backup' : 'ok', task.wallMs / 1000);
     await this.write({ type: 'task', id: live.record.id, task: record });
-    live.record.tasks.push(record);
+    addTask(live.record, record);
   }
 
   private async retried(live: Live, server: string, reason: string): Promise<void> {
@@ -208,6 +209,7 @@ export class JobManager {
     record.status = status;
     record.error = error;
     record.finishedAt = Date.now();
+    foldTasks(record);
     try {
       await this.write({ type: 'ended', id: record.id, status, at: record.finishedAt, error });
     } catch (err) {
@@ -242,7 +244,7 @@ export class JobManager {
 
   private transition(record: JobRecord, status: JobStatus): void {
     this.options.metrics.jobStatus(status);
-    const fields = { job: record.id, from: record.from, to: record.to, status, error: record.error ?? undefined, tasks: record.tasks.length, retries: record.retries };
+    const fields = { job: record.id, from: record.from, to: record.to, status, error: record.error ?? undefined, tasks: tasksDone(record), retries: record.retries };
     this.options.logger.info(fields, `job ${record.id} is ${status}`);
   }
 

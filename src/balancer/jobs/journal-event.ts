@@ -1,4 +1,4 @@
-import type { EndStatus, JournalEvent, NewJob, TaskRecord } from './journal-types.js';
+import type { EndStatus, JobTotals, JournalEvent, NewJob, TaskRecord } from './journal-types.js';
 
 /**
  * Checks that a value read from the journal (or handed to append) is a well-formed event, and
@@ -44,7 +44,9 @@ function readEvent(value: unknown): JournalEvent {
       const status = e.status;
       if (typeof status !== 'string' || !END_STATUSES.includes(status)) throw new Malformed(`status ${show(status)} is not an end status`);
       const error = e.error === null ? null : text(e.error, 'error');
-      return { type, id: id(e.id), status: status as EndStatus, at: time(e.at, 'at'), error };
+      const ended: JournalEvent = { type, id: id(e.id), status: status as EndStatus, at: time(e.at, 'at'), error };
+      if (e.totals !== undefined) ended.totals = readTotals(object(e.totals, 'totals'), status);
+      return ended;
     }
     default:
       throw new Malformed(`unknown event type ${show(type)}`);
@@ -74,6 +76,23 @@ function readTask(t: Fields): TaskRecord {
   const elapsedMs = t.elapsedMs;
   if (typeof elapsedMs !== 'number' || !Number.isFinite(elapsedMs) || elapsedMs < 0) throw new Malformed(`elapsedMs ${show(elapsedMs)} is not a duration`);
   return { from, to, primes, twins: decimal(t.twins, 'twins'), firstPrime, lastPrime, server: text(t.server, 'server'), elapsedMs };
+}
+
+function readTotals(t: Fields, status: string): JobTotals {
+  const done = status === 'done';
+  const tasks = count(t.tasks, 'tasks');
+  const servers: Record<string, number> = {};
+  for (const [server, n] of Object.entries(object(t.servers, 'servers'))) servers[server] = count(n, `tasks of ${show(server)}`);
+  const primes = t.primes === null ? null : decimal(t.primes, 'primes');
+  const twins = t.twins === null ? null : decimal(t.twins, 'twins');
+  // A done job's result is read from these alone: they must be there, and only for it.
+  if ((primes === null) === done || (twins === null) === done) throw new Malformed(`the totals of a ${status} job ${done ? 'lack' : 'hold'} a result`);
+  return { tasks, servers, counted: decimal(t.counted, 'counted'), primes, twins };
+}
+
+function count(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Malformed(`${what} ${show(value)} is not a count`);
+  return value;
 }
 
 function range(r: Fields, what: string): { from: string; to: string } {

@@ -1,3 +1,4 @@
+import { foldTasks } from './job-totals.js';
 import { compareDecimal } from './journal-event.js';
 import type { JobRecord, JournalEvent } from './journal-types.js';
 
@@ -61,9 +62,14 @@ export function applyEvent(state: JobsState, event: JournalEvent): string | null
     case 'ended':
       // A queued job may be cancelled or fail before it starts; only a running one can finish.
       if (job.status !== 'running' && !(job.status === 'queued' && event.status !== 'done')) return `${refuse()} with ${event.status}`;
+      // Totals come with the end only in a compacted journal, which holds no tasks for the job.
+      if (event.totals !== undefined && job.tasks.length > 0) return `job ${job.id} ends with totals after task events`;
       job.status = event.status;
       job.finishedAt = event.at;
       job.error = event.error;
+      if (event.totals !== undefined) job.totals = event.totals;
+      foldTasks(job);
+      entry.spans = [];
       return null;
     case 'removed':
       state.delete(job.id);
@@ -94,7 +100,11 @@ function addSpan({ job, spans }: JobEntry, { from, to }: Span): string | null {
 
 /** Copies of the jobs, for a caller that will change them (by hand: structuredClone is slower). */
 export function jobsOf(state: JobsState): JobRecord[] {
-  return Array.from(state.values(), ({ job }) => ({ ...job, tasks: job.tasks.map((task) => ({ ...task })) }));
+  return Array.from(state.values(), ({ job }) => {
+    const copy = { ...job, tasks: job.tasks.map((task) => ({ ...task })) };
+    if (job.totals) copy.totals = { ...job.totals, servers: { ...job.totals.servers } };
+    return copy;
+  });
 }
 
 /**
@@ -109,7 +119,9 @@ export function eventsOf(job: JobRecord): JournalEvent[] {
   for (let i = 0; i < job.retries; i++) events.push({ type: 'retried', id });
   if (job.status === 'done' || job.status === 'failed' || job.status === 'cancelled') {
     // A finished job without finishedAt is a caller's bug; NaN makes parseEvent say so.
-    events.push({ type: 'ended', id, status: job.status, at: job.finishedAt ?? Number.NaN, error: job.error });
+    const ended: JournalEvent = { type: 'ended', id, status: job.status, at: job.finishedAt ?? Number.NaN, error: job.error };
+    if (job.totals) ended.totals = job.totals;
+    events.push(ended);
   }
   return events;
 }

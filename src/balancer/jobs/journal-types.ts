@@ -21,6 +21,21 @@ export interface TaskRecord {
   elapsedMs: number;
 }
 
+/**
+ * What is kept of a job's tasks once it has ended (job-totals.ts): the tasks themselves are
+ * dropped, so that a finished job costs the same whatever its size.
+ */
+export interface JobTotals {
+  tasks: number;
+  /** Tasks counted by each worker. */
+  servers: Record<string, number>;
+  /** How many numbers of the range the tasks counted. */
+  counted: string;
+  /** The whole range's counts: set when the job is done, null otherwise. */
+  primes: string | null;
+  twins: string | null;
+}
+
 export interface JobRecord {
   id: string;
   kind: JobKind;
@@ -31,8 +46,10 @@ export interface JobRecord {
   startedAt: number | null;
   finishedAt: number | null;
   error: string | null;
-  /** Done tasks, in completion order; their ranges never overlap. */
+  /** Done tasks, in completion order; their ranges never overlap. Empty once the job has ended. */
   tasks: TaskRecord[];
+  /** Set when the job ends, from its tasks. */
+  totals?: JobTotals;
   /** Task attempts that failed and were run again. */
   retries: number;
 }
@@ -43,14 +60,15 @@ export type NewJob = Pick<JobRecord, 'id' | 'kind' | 'from' | 'to' | 'createdAt'
 /**
  * One change to one job. A job's events come in this order: `created`; `started` once; then
  * `task` and `retried` while it runs; `ended` once (from queued only as failed or cancelled);
- * `removed` at any point, after which the id is unknown.
+ * `removed` at any point, after which the id is unknown. `ended` folds the job's tasks into
+ * their totals; a compacted journal carries the totals in it, and no task events before it.
  */
 export type JournalEvent =
   | { type: 'created'; job: NewJob }
   | { type: 'started'; id: string; at: number }
   | { type: 'task'; id: string; task: TaskRecord }
   | { type: 'retried'; id: string }
-  | { type: 'ended'; id: string; status: EndStatus; at: number; error: string | null }
+  | { type: 'ended'; id: string; status: EndStatus; at: number; error: string | null; totals?: JobTotals }
   | { type: 'removed'; id: string };
 
 export interface Journal {

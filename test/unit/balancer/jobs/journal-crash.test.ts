@@ -83,7 +83,7 @@ describe('the jobs journal in a crash', () => {
     const again = await openJournal({ dir });
     await again.journal.close();
     expect(again.problems).toEqual([]);
-    expect(again.jobs[0]).toMatchObject({ status: 'done', tasks: recorded.map((i) => expect.objectContaining({ from: String(i * 10) })) });
+    expect(again.jobs[0]).toMatchObject({ status: 'done', totals: { tasks: recorded.length, counted: String(recorded.length * 10) } });
     // The killed process's lock was taken over, and given up at close.
     expect(await readdir(dir)).toEqual(['jobs.journal']);
   });

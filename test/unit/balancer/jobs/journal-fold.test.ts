@@ -10,6 +10,7 @@ const created = (id: string, from = '0', to = '999'): JournalEvent => ({ type: '
 const task = (from: number, to: number): TaskRecord => ({ from: String(from), to: String(to), primes: '1', twins: '0', firstPrime: String(from), lastPrime: String(from), server: 's1', elapsedMs: 3 });
 const taskEvent = (from: number, to: number, id = 'j'): JournalEvent => ({ type: 'task', id, task: task(from, to) });
 const started: JournalEvent = { type: 'started', id: 'j', at: 2 };
+const TOTALS = { tasks: 2, servers: { s1: 2 }, counted: '1000', primes: '2', twins: '0' };
 
 /** A record line with a correct checksum over any body, as a writer with a bug would write it. */
 const line = (json: string): string => `${createHash('sha256').update(json).digest('hex').slice(0, 16)} ${json}\n`;
@@ -31,6 +32,7 @@ describe('applyEvent', () => {
     ['a queued job fails', [created('j'), { type: 'ended', id: 'j', status: 'failed', at: 3, error: 'no workers' }]],
     ['a job is removed and its id used again', [created('j'), { type: 'removed', id: 'j' }, created('j')]],
     ['tasks touch end to end in any order', [created('j'), started, taskEvent(10, 19), taskEvent(0, 9), taskEvent(20, 29), taskEvent(30, 30)]],
+    ['a compacted journal ends a job with its totals', [created('j'), started, { type: 'ended', id: 'j', status: 'done', at: 3, error: null, totals: TOTALS }]],
   ])('when %s, then every event applies', (_, events) => {
     expect(fold(events)).toBeNull();
   });
@@ -48,8 +50,17 @@ describe('applyEvent', () => {
     ['a task overlaps the one after it', [created('j'), started, taskEvent(10, 19), taskEvent(0, 10)], /task 0\.\.10 of job j overlaps its task 10\.\.19/],
     ['a task holds another', [created('j'), started, taskEvent(10, 19), taskEvent(0, 50)], /overlaps its task 10\.\.19/],
     ['a task is outside the job', [created('j', '100', '200'), started, taskEvent(150, 201)], /outside job j's range 100\.\.200/],
+    ['totals follow task events', [created('j'), started, taskEvent(0, 9), { type: 'ended', id: 'j', status: 'done', at: 3, error: null, totals: TOTALS }], /ends with totals after task events/],
   ])('when %s, then the event is refused and says why', (_, events, why) => {
     expect(fold(events)).toMatch(why);
+  });
+
+  it('when a job ends, then its tasks are folded into totals, and the journal state keeps none of them', () => {
+    const state = createJobsState();
+    for (const event of [created('j'), started, taskEvent(0, 499), taskEvent(500, 999), { type: 'ended', id: 'j', status: 'done', at: 3, error: null } as const]) {
+      expect(applyEvent(state, event)).toBeNull();
+    }
+    expect(state.get('j')).toMatchObject({ job: { tasks: [], totals: TOTALS }, spans: [] });
   });
 
   it('when an event is refused, then the job is as before it', () => {
@@ -72,6 +83,9 @@ describe('parseEvent', () => {
     ['the end status is not one', { type: 'ended', id: 'j', status: 'running', at: 1, error: null }, /status "running" is not an end status/],
     ['the id is empty', { type: 'removed', id: '' }, /id "" is not a non-empty string/],
     ['it is not an object', [1, 2], /event is not an object/],
+    ["a done job's totals lack its result", { type: 'ended', id: 'j', status: 'done', at: 1, error: null, totals: { ...TOTALS, twins: null } }, /the totals of a done job lack a result/],
+    ["a failed job's totals hold a result", { type: 'ended', id: 'j', status: 'failed', at: 1, error: 'x', totals: TOTALS }, /the totals of a failed job hold a result/],
+    ['a count of tasks is not one', { type: 'ended', id: 'j', status: 'done', at: 1, error: null, totals: { ...TOTALS, servers: { s1: -1 } } }, /tasks of "s1" -1 is not a count/],
   ])('when %s, then it is malformed', (_, value, why) => {
     expect(parseEvent(value)).toEqual({ error: expect.stringMatching(why) });
   });

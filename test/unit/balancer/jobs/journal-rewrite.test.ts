@@ -13,9 +13,10 @@ function job(id: string, fields: Partial<JobRecord> = {}): JobRecord {
 const jobs: JobRecord[] = [
   job('running', { status: 'running', startedAt: 2_000, tasks: [task(100, 199), task(0, 99)], retries: 2 }),
   job('queued', { to: '18446744073709551616' }),
-  job('done', { status: 'done', startedAt: 2_000, finishedAt: 3_000, tasks: [task(0, 999)] }),
-  job('failed', { status: 'failed', startedAt: 2_000, finishedAt: 3_000, error: 'no active workers for 30 s' }),
-  job('cancelled', { status: 'cancelled', finishedAt: 3_000 }),
+  // Ended jobs hold their tasks' totals, not the tasks.
+  job('done', { status: 'done', startedAt: 2_000, finishedAt: 3_000, totals: { tasks: 1, servers: { server2: 1 }, counted: '1000', primes: '1', twins: '0' } }),
+  job('failed', { status: 'failed', startedAt: 2_000, finishedAt: 3_000, error: 'no active workers for 30 s', totals: { tasks: 3, servers: { server2: 3 }, counted: '300', primes: null, twins: null } }),
+  job('cancelled', { status: 'cancelled', finishedAt: 3_000, totals: { tasks: 0, servers: {}, counted: '0', primes: null, twins: null } }),
 ];
 
 describe('rewriting the jobs journal', () => {

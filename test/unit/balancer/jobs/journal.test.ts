@@ -56,9 +56,10 @@ describe('the jobs journal', () => {
     const { jobs, problems } = await reopen();
     expect(problems).toEqual([]);
     expect(jobs).toEqual([
-      job('a', { status: 'done', startedAt: 2_000, finishedAt: 3_000, tasks: [task(0, 499), task(500, 999)], retries: 1 }),
+      // An ended job's tasks come back as their totals.
+      job('a', { status: 'done', startedAt: 2_000, finishedAt: 3_000, totals: { tasks: 2, servers: { server1: 2 }, counted: '1000', primes: '2', twins: '0' }, retries: 1 }),
       job('b'),
-      job('d', { status: 'failed', finishedAt: 3_000, error: 'no active workers' }),
+      job('d', { status: 'failed', finishedAt: 3_000, error: 'no active workers', totals: { tasks: 0, servers: {}, counted: '0', primes: null, twins: null } }),
     ]);
   });
 
