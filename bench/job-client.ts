@@ -62,9 +62,9 @@ export interface TaskTime {
 
 /**
  * The job's finished tasks from the balancer's journal, `<dataDir>/jobs.journal`: one event a
- * line, `<16 hex checksum> <event JSON>`; `task` events carry the worker's answer. A compaction
- * rewrites the file with each job's tasks again, so reading it whole once the job has ended
- * finds each task once.
+ * line, `<16 hex checksum> <event JSON>`; `task` events carry the worker's answer. Read right
+ * after the job ends: a compaction writes a finished job as its totals, without its tasks (the
+ * journal is compacted at start and once it passes 4 MB, far beyond a bench job's).
  */
 export function readTaskTimes(dataDir: string, jobId: string): TaskTime[] {
   const tasks: TaskTime[] = [];

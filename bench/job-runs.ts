@@ -31,6 +31,7 @@ export async function runJob(stack: LocalStack, dataDir: string, range: Range, l
   const job = await waitForEnd(stack.balancerUrl, submitted.id);
   if (job.status !== 'done' || !job.result) throw new Error(`job ${job.id} (${label}) ended ${job.status}: ${job.error}`);
   const tasks = readTaskTimes(dataDir, job.id);
+  if (tasks.length !== job.progress.tasks_done) throw new Error(`job ${job.id} (${label}): the journal holds ${tasks.length} of its ${job.progress.tasks_done} tasks (compacted since it ended?)`);
   const chain = longestChainMs(tasks);
   const run: JobRun = {
     label,
