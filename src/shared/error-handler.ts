@@ -13,6 +13,7 @@ function toHttpError(err: unknown): HttpError {
       case 'entity.parse.failed':
         return new HttpError(400, 'invalid_json', 'the request body is not valid JSON');
       case 'encoding.unsupported':
+        return new HttpError(415, 'unsupported_media_type', 'the body\'s Content-Encoding is not supported; send it as identity, gzip, deflate or br');
       case 'charset.unsupported':
         return new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON');
     }

@@ -4,8 +4,9 @@ import type { Logger } from './logger.js';
 
 /**
  * Listens on `port` and `host`, then calls `onListening` with the port (the one chosen, for 0).
- * A port already taken or not permitted is a mistake people make, not a crash: it gets one
- * fatal line that names the port and the variable that moves it, and the process exits 1.
+ * A port already taken or not permitted, or a HOST that is no address here or does not resolve,
+ * is a mistake people make, not a crash: it gets one fatal line that names the port and the
+ * variables that move it, and the process exits 1.
  */
 export function listenOrExit(
   server: Server,
@@ -20,7 +21,9 @@ export function listenOrExit(
           ? `port ${port} needs privileges this process does not have`
           : err.code === 'EADDRNOTAVAIL'
             ? `${host} is not an address of this machine`
-            : undefined;
+            : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+              ? `${host} is not an address, and no host of that name is found`
+              : undefined;
     if (!problem) throw err;
     logger.fatal({ code: err.code, port, host }, `cannot listen: ${problem}; set PORT (or HOST) to change it`);
     exit(1);

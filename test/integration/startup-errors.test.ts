@@ -26,6 +26,15 @@ describe('mistakes at start', () => {
     expect(fatal[0]!.err).toBeUndefined();
   });
 
+  it.each(['balancer', 'worker'] as const)('when the %s is given a HOST that does not resolve, then it says so in one line naming HOST, without a stack, and exits 1', async (name) => {
+    program = new ManagedProcess({ name, program: name, env: { PORT: '0', HOST: 'no-such-host.invalid', LOG_LEVEL: 'info', BALANCER_URL: 'http://127.0.0.1:9', DATA_DIR: freshDataDir() } });
+    await expect(program.start()).rejects.toThrow(/exited with 1/);
+    const fatal = program.logs.filter((r) => r.level === 'fatal');
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.msg).toBe('cannot listen: no-such-host.invalid is not an address, and no host of that name is found; set PORT (or HOST) to change it');
+    expect(fatal[0]!.err).toBeUndefined();
+  });
+
   it('when a second balancer is given the DATA_DIR of a running one, then it says whose it is in one line and exits 1, and the first goes on', async () => {
     const dataDir = freshDataDir();
     const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir };

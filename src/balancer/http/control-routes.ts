@@ -25,7 +25,9 @@ const BODY_LIMIT = '2kb';
  */
 export function controlRoutes({ registry, registrationToken, allowHost, allowCaller }: ControlDeps): Router {
   const router = express.Router();
-  const json = express.json({ limit: BODY_LIMIT, strict: true });
+  // Not strict: a body of null, a string or a number is JSON, and parseRegistration answers it
+  // invalid_registration ("not an object", docs/api.md), not invalid_json.
+  const json = express.json({ limit: BODY_LIMIT, strict: false });
   const token = requireToken(registrationToken);
   // Who sent the request, before anything it says is read: a body can name any address.
   const caller: RequestHandler = async (req, _res, next) => {

@@ -71,7 +71,7 @@ export async function forwardWithRetries(deps: TriesDeps, request: ForwardReques
 
 function refusalError(deps: TriesDeps, reason: 'no_active_servers' | 'exhausted' | 'overloaded', failures: readonly UpstreamFailure[]): HttpError {
   if (reason === 'overloaded' && failures.length === 0) {
-    return new HttpError(503, 'overloaded', 'every server is busy and the waiting queue is full; try again later', {
+    return new HttpError(503, 'overloaded', 'every server is busy, and the waiting queue is full or the wait for a free one ran out; try again later', {
       'Retry-After': String(deps.admission.retryAfterSeconds()),
     });
   }

@@ -25,7 +25,8 @@ export function parseRegistration(body: unknown): Registration {
     throw invalid('the body must be a JSON object like {"address":"http://server1:5000","name":"server1"}');
   }
   const { address, name, capacity } = body as Record<string, unknown>;
-  if (typeof address !== 'string' || address.length > 256) throw invalid('"address" must be a URL string');
+  if (typeof address !== 'string') throw invalid('"address" must be a URL string');
+  if (address.length > 256) throw invalid(`"address" must be at most 256 characters, got ${address.length}`);
   let url: URL;
   try {
     url = new URL(address);

@@ -39,6 +39,10 @@ describe('parseRegistration', () => {
   });
 });
 
+it('when the address is too long, then the message says so rather than that it is not a string', () => {
+  expect(() => parseRegistration({ address: `http://${'a'.repeat(300)}:1` })).toThrowError(/at most 256 characters, got 309/);
+});
+
 it('when a worker advertises its capacity and an IPv6 address, then both are read', () => {
   expect(parseRegistration({ address: 'http://[::1]:5001', capacity: 8 })).toMatchObject({ hostname: '::1', capacity: 8 });
 });
