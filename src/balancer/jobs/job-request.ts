@@ -9,7 +9,7 @@ export interface JobRequest {
 /** The largest `to` a job may have: what a worker's task accepts (src/worker/count-range.ts), 2^53 − 1. */
 export const MAX_JOB_TO = 2n ** 53n - 1n;
 
-const DECIMAL = /^[0-9]{1,20}$/;
+const DIGITS = /^[0-9]+$/;
 
 /**
  * Validates a `POST /jobs` body: `{"kind":"count_primes","from":"0","to":"10000000000"}`.
@@ -47,10 +47,13 @@ function whole(name: string, value: unknown): bigint {
     if (Number.isSafeInteger(value) && value >= 0) return BigInt(value);
     throw invalid(`"${name}" must be a whole number of 0 or more written in decimal digits, got ${value}`);
   }
-  if (typeof value !== 'string' || !DECIMAL.test(value)) {
+  if (typeof value !== 'string' || !DIGITS.test(value)) {
     throw invalid(`"${name}" must be a whole number of 0 or more written in decimal digits, like "1000000", got ${JSON.stringify(value ?? null)?.slice(0, 40)}`);
   }
-  return BigInt(value);
+  // Leading zeros are taken, as the worker takes them; the body's 2 kB bounds the digits.
+  const digits = value.replace(/^0+(?=.)/, '');
+  if (digits.length > String(MAX_JOB_TO).length) throw invalid(`"${name}" is at most ${MAX_JOB_TO}, got a number of ${digits.length} digits`);
+  return BigInt(digits);
 }
 
 function invalid(message: string): HttpError {

@@ -31,4 +31,9 @@ describe('a job request', () => {
     expect(error).toMatchObject({ status: 400, code: 'invalid_job' });
     expect((error as HttpError).message.length).toBeGreaterThan(10);
   });
+
+  it('when a bound has leading zeros or far too many digits, then zeros are read as the worker reads them, and too many digits is the range error', () => {
+    expect(parseJobRequest({ kind: 'count_primes', from: '0010', to: `${'0'.repeat(1_500)}5000` })).toMatchObject({ from: 10n, to: 5000n });
+    expect(() => parseJobRequest({ kind: 'count_primes', from: '0', to: '9'.repeat(1_000) })).toThrow(/"to" is at most 9007199254740991, got a number of 1000 digits/);
+  });
 });
