@@ -39,16 +39,24 @@ function sendError(res: ServerResponse, error: HttpError): void {
 }
 
 export const notFound: RequestHandler = (req) => {
-  throw new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+  throw routeNotFound(req.method, req.path);
 };
+
+/** 404 for a path no route serves; the path is cut short in the message (it can be kilobytes). */
+export function routeNotFound(method: string | undefined, path: string): HttpError {
+  return new HttpError(404, 'not_found', `no route for ${method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
+}
+
+/** 405 with an Allow header. A path that takes GET takes HEAD too (Node answers it as GET without the body). */
+export function notAllowed(method: string | undefined, allowed: readonly string[]): HttpError {
+  const allow = (allowed.includes('GET') && !allowed.includes('HEAD') ? [...allowed, 'HEAD'] : allowed).join(', ');
+  return new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use ${allowed.join(' or ')}`, { Allow: allow });
+}
 
 /** Answers 405 with an Allow header; mount with `.all()` after a path's real methods. */
 export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
-  const allow = allowed.join(', ');
   return (req) => {
-    throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, {
-      Allow: allow,
-    });
+    throw notAllowed(req.method, allowed);
   };
 }
 

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { errorHandler, methodNotAllowed, notFound } from '../shared/error-handler.js';
+import { errorHandler, methodNotAllowed, notAllowed, notFound } from '../shared/error-handler.js';
 import { metricsHandler } from '../shared/metrics-route.js';
 import { createHttpLogger } from '../shared/http-logger.js';
 import { HttpError } from '../shared/http-error.js';
@@ -70,7 +70,7 @@ export function createWorkerApp({
       next();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(req.method);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req.method, ['GET']);
     const { value, text } = parseNumber(segment, maxDigits);
     if (state.isDraining) {
       throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
@@ -106,7 +106,7 @@ export function createWorkerApp({
       next();
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(req.method);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req.method, ['GET']);
     const { from, to } = parseRange(segments.from, segments.to, maxTaskSpan);
     if (state.isDraining) {
       throw new HttpError(503, 'draining', 'this server is shutting down', { 'Retry-After': '1' });
@@ -165,11 +165,6 @@ export function createWorkerApp({
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
-}
-
-/** The 405 of a route mounted with app.use, which sees every method. */
-function methodNotAllowedError(method: string): HttpError {
-  return new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use GET`, { Allow: 'GET' });
 }
 
 /** Counts on the calling thread: for tests of the HTTP edge, which count small ranges. */

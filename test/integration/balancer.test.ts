@@ -282,6 +282,11 @@ describe('balancer control API', () => {
     const wrong = await request(balancer.url).get('/server_up').expect(405).expect('allow', 'POST');
     expect(wrong.body.error).toBe('method_not_allowed');
     expect(JSON.stringify([missing.body, wrong.body])).not.toMatch(/at .*\.ts|node_modules/);
+    // A path that takes GET takes HEAD too; a long unknown path is not echoed whole.
+    await request(balancer.url).post('/is_prime/7').expect(405).expect('allow', 'GET, HEAD');
+    await request(balancer.url).delete('/jobs').expect(405).expect('allow', 'GET, POST, HEAD');
+    const long = await request(balancer.url).get(`/${'x'.repeat(5_000)}`).expect(404);
+    expect(long.body.message.length).toBeLessThan(300);
   });
 
   it('when /metrics is scraped after traffic, then it shows requests by server and outcome and the registry', async () => {

@@ -42,7 +42,7 @@ describe('worker HTTP contract', () => {
   it('when the path is unknown or the method wrong, then it is a JSON 404 or 405', async () => {
     expect((await request(worker.url).get('/nope').expect(404)).body.error).toBe('not_found');
     expect((await request(worker.url).get('/is_prime/1/2').expect(404)).body.error).toBe('not_found');
-    const res = await request(worker.url).post('/is_prime/7').expect(405).expect('allow', 'GET');
+    const res = await request(worker.url).post('/is_prime/7').expect(405).expect('allow', 'GET, HEAD');
     expect(res.body.error).toBe('method_not_allowed');
   });
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { notAllowed, routeNotFound } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
 import { isAtLeast2To64, numberSegment, parseNumberText } from '../../shared/number.js';
 import { forwardWithRetries, type TriesDeps } from './tries.js';
@@ -34,10 +35,8 @@ export function createPrimeRoute(deps: PrimeRouteDeps): PrimeRoute {
     const seconds = () => (performance.now() - started) / 1000;
     const url = req.url ?? '';
     const segment = numberSegment(url.slice(PRIME_PREFIX.length));
-    if (segment === undefined) throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.split('?')[0]}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here; use GET`, { Allow: 'GET' });
-    }
+    if (segment === undefined) throw routeNotFound(req.method, url.split('?')[0]!);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(req.method, ['GET']);
     let number: string;
     try {
       number = parseNumberText(segment, maxDigits);

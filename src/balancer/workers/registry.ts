@@ -87,7 +87,7 @@ export class Registry {
       return known;
     }
     if (!known && this.servers.length >= this.maxServers && !this.makeRoom()) {
-      throw new HttpError(503, 'registry_full', `the balancer accepts at most ${this.maxServers} servers`, {
+      throw new HttpError(503, 'registry_full', `the balancer accepts at most ${this.maxServers} ${this.maxServers === 1 ? 'server' : 'servers'}`, {
         'Retry-After': '30',
       });
     }
