@@ -37,9 +37,10 @@ export interface Answered {
 
 /**
  * Reports a failed request at `server`. `answeredElsewhere`: a hedge's other copy had already
- * answered the client, so this failure cost the client nothing.
+ * answered the client, so this failure cost the client nothing. `sentSince`: the worker's
+ * `activeSince` when the copy was sent (judge.ts).
  */
-export type OnFailure = (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean) => void;
+export type OnFailure = (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean, sentSince: number) => void;
 
 /**
  * One try: the request goes to `first`, which admission has already counted in. When hedging
@@ -69,13 +70,14 @@ export function hedgedTry(deps: TryDeps, first: ServerEntry, request: TryRequest
     const send = (server: ServerEntry, budgetMs: number): void => {
       running += 1;
       const started = performance.now();
+      const sentSince = server.activeSince;
       void upstream.forward(server.address, path, requestId, { timeoutMs: budgetMs, signal }).then((result) => {
         running -= 1;
         try {
           const failure = result.ok ? judgeResponse(result) : result;
           if (failure) {
             // A copy cancelled because the client hung up says nothing about the worker.
-            if (failure.kind !== 'aborted') onFailure(server, failure, settled);
+            if (failure.kind !== 'aborted') onFailure(server, failure, settled, sentSince);
           } else if (result.ok && !settled) {
             // A losing answer is dropped: its time says nothing about the queue's wait.
             const serviceMs = performance.now() - started;

@@ -28,8 +28,13 @@ export function errorForFailures(failures: readonly UpstreamFailure[]): HttpErro
   return new HttpError(502, 'upstream_failed', 'every server that was tried failed');
 }
 
-/** `heavy`: the failed try was a heavy calculation (or a job's task), which may take long. */
-export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy: boolean) => void;
+/**
+ * `heavy`: the failed try was a heavy calculation (or a job's task), which may take long.
+ * `sentSince`: the worker's `activeSince` when the try was sent. A try sent before the worker
+ * last came back (a probe passed, or it announced itself) failed in an outage already counted:
+ * it is not counted again, and only a probe, which says how the worker is now, can take it out.
+ */
+export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy: boolean, sentSince?: number) => void;
 
 /**
  * Decides what a failed try says about the worker. Refused or reset: nobody is there, out at
@@ -42,8 +47,10 @@ export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy:
  */
 export function createWorkerJudge({ registry, probe }: { registry: Registry; probe: (address: string) => Promise<ProbeResult> }): WorkerJudge {
   const probing = new WeakSet<ServerEntry>();
-  return (server, failure, heavy) => {
+  return (server, failure, heavy, sentSince = server.activeSince) => {
+    const stale = sentSince !== server.activeSince;
     if (failure.kind === 'refused') {
+      if (stale) return;
       registry.recordFailure(server, failure.message, { immediate: true });
     } else if (failure.kind === 'timeout') {
       if (probing.has(server)) return;
@@ -53,9 +60,9 @@ export function createWorkerJudge({ registry, probe }: { registry: Registry; pro
         probing.delete(server);
         if (!result.ok) registry.markFailed(server, `${failure.message}; ${result.message}`, probedSince);
         else if (heavy) server.lastError = `${failure.message}; health check passed, kept in rotation`;
-        else registry.recordFailure(server, `${failure.message} to a light check, though its health check passed`);
+        else if (!stale) registry.recordFailure(server, `${failure.message} to a light check, though its health check passed`);
       });
-    } else {
+    } else if (!stale) {
       registry.recordFailure(server, failure.message);
     }
   };
