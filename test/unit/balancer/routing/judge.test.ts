@@ -88,3 +88,33 @@ describe('what a failed try says about its worker', () => {
     expect(setup.server.status).toBe('inactive');
   });
 });
+
+describe('a light check that timed out', () => {
+  it('when its worker health check is still being asked, then the worker already gets no new request', () => {
+    const registry = new Registry({ maxServers: 8 });
+    const server = registry.register('http://127.0.0.1:5001', 'server1');
+    // A frozen worker: its probe takes HEALTH_CHECK_TIMEOUT_MS to fail.
+    const judge = createWorkerJudge({ registry, probe: () => new Promise<ProbeResult>(() => {}) });
+    judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, server.activeSince);
+    expect(server.status).toBe('inactive');
+    expect(registry.hasRoom(server, false)).toBe(false);
+  });
+
+  it('when a heavy check timed out, then the worker stays in rotation while its health check is asked', () => {
+    const registry = new Registry({ maxServers: 8 });
+    const server = registry.register('http://127.0.0.1:5001', 'server1');
+    const judge = createWorkerJudge({ registry, probe: () => new Promise<ProbeResult>(() => {}) });
+    judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, true, server.activeSince);
+    expect(server.status).toBe('active');
+  });
+
+  it('when the health check passes, then the worker is out and its last error says so', async () => {
+    const registry = new Registry({ maxServers: 8 });
+    const server = registry.register('http://127.0.0.1:5001', 'server1');
+    const judge = createWorkerJudge({ registry, probe: () => Promise.resolve<ProbeResult>({ ok: true }) });
+    judge(server, { kind: 'timeout', message: 'no answer within 200 ms' }, false, server.activeSince);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.status).toBe('inactive');
+    expect(server.lastError).toBe('no answer within 200 ms to a light check, though its health check passed');
+  });
+});
