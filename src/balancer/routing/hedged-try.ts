@@ -37,15 +37,17 @@ export interface Answered {
 
 /**
  * Reports a failed request at `server`. `answeredElsewhere`: a hedge's other copy had already
- * answered the client, so this failure cost the client nothing.
+ * answered the client, so this failure cost the client nothing. `sentSince`: the worker's
+ * `activeSince` when the copy was sent (judge.ts).
  */
-export type OnFailure = (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean) => void;
+export type OnFailure = (server: ServerEntry, failure: UpstreamFailure, answeredElsewhere: boolean, sentSince: number) => void;
 
 /**
  * One try: the request goes to `first`, which admission has already counted in. When hedging
  * is on, a light request not answered within the hedge delay also goes to another worker with
  * a free slot (never waiting for one): a light check takes microseconds, so a slow answer means
- * its worker is stalled, usually busy with heavy checks on every core. The first answer wins;
+ * its worker is stalled, usually busy with heavy checks on every core. A hedge that cannot go
+ * then (no budget left, no worker with room) is looked for again later. The first answer wins;
  * the other copy is left to finish and dropped, so that its connection stays usable, and its
  * failure, if any, is reported like any other. Resolves with the answer, or undefined when every
  * copy failed (each reported through `onFailure`); rejects only if our own bookkeeping throws.
@@ -69,13 +71,14 @@ export function hedgedTry(deps: TryDeps, first: ServerEntry, request: TryRequest
     const send = (server: ServerEntry, budgetMs: number): void => {
       running += 1;
       const started = performance.now();
+      const sentSince = server.activeSince;
       void upstream.forward(server.address, path, requestId, { timeoutMs: budgetMs, signal }).then((result) => {
         running -= 1;
         try {
           const failure = result.ok ? judgeResponse(result) : result;
           if (failure) {
             // A copy cancelled because the client hung up says nothing about the worker.
-            if (failure.kind !== 'aborted') onFailure(server, failure, settled);
+            if (failure.kind !== 'aborted') onFailure(server, failure, settled, sentSince);
           } else if (result.ok && !settled) {
             // A losing answer is dropped: its time says nothing about the queue's wait.
             const serviceMs = performance.now() - started;
@@ -94,28 +97,41 @@ export function hedgedTry(deps: TryDeps, first: ServerEntry, request: TryRequest
       });
     };
 
-    const hedge = (): void => {
+    /**
+     * Sends the hedge, if it is still wanted; false when it cannot go now (no hedge left in the
+     * budget, or no other worker with a free slot) and should be tried again later.
+     */
+    const hedge = (): boolean => {
       // Within the first copy's budget, so that a hedge never outlives the request's deadline.
       const budgetMs = timeoutMs - (performance.now() - firstStarted);
-      if (settled || signal.aborted || tried.size >= deps.maxTries || budgetMs < 1 || !hedging?.budget.available) return;
+      if (settled || signal.aborted || tried.size >= deps.maxTries || budgetMs < 1 || !hedging) return true;
+      if (!hedging.budget.available) return false;
       const admitted = admission.acquire(tried, { maxWaitMs: 0 });
-      if (admitted instanceof Promise || !admitted.ok) return;
+      if (admitted instanceof Promise || !admitted.ok) return false;
       hedging.budget.spend();
       tried.add(admitted.server.address);
       deps.metrics.hedge(admitted.server.name);
       send(admitted.server, budgetMs);
+      return true;
+    };
+    // A hedge that cannot go when its delay is up is looked for again, each time after twice as
+    // long: when a worker stalls with more light requests on it than the budget's burst, the
+    // ones past the burst are hedged as the budget refills, instead of waiting out the stall.
+    const armHedge = (delayMs: number): void => {
+      hedgeTimer = setTimeout(() => {
+        try {
+          // Never past the try's own time (nor Node's longest timer): the hedge is not wanted then.
+          if (!hedge()) armHedge(Math.max(1, Math.min(delayMs * 2, timeoutMs - (performance.now() - firstStarted))));
+        } catch (err) {
+          settle(undefined, err);
+        }
+      }, delayMs);
     };
 
     const hedgeAfterMs = heavy ? undefined : hedging?.delay.ms;
     if (hedging && hedgeAfterMs !== undefined) {
       hedging.budget.earn();
-      hedgeTimer = setTimeout(() => {
-        try {
-          hedge();
-        } catch (err) {
-          settle(undefined, err);
-        }
-      }, hedgeAfterMs);
+      armHedge(hedgeAfterMs);
     }
     send(first, timeoutMs);
   });

@@ -28,34 +28,46 @@ export function errorForFailures(failures: readonly UpstreamFailure[]): HttpErro
   return new HttpError(502, 'upstream_failed', 'every server that was tried failed');
 }
 
-/** `heavy`: the failed try was a heavy calculation (or a job's task), which may take long. */
-export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy: boolean) => void;
+/**
+ * `heavy`: the failed try was a heavy calculation (or a job's task), which may take long.
+ * `sentSince`: the worker's `activeSince` when the try was sent. A try sent before the worker
+ * last came back (a probe passed, or it announced itself) failed in an outage already counted:
+ * it is not counted again, and only a probe, which says how the worker is now, can take it out.
+ */
+export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy: boolean, sentSince?: number) => void;
 
 /**
  * Decides what a failed try says about the worker. Refused or reset: nobody is there, out at
  * once. Timeout: its health check is asked (in the background: the request has already moved
  * on; one probe per worker at a time, however many requests timed out there). A failed probe
  * takes the worker out at once. A passing one keeps a worker whose heavy calculation ran long:
- * it is busy, not broken. A light check takes a worker microseconds, so a worker that answers
- * its health check but not a light check has a fault of its own, and the timeout counts towards
- * FAILURE_THRESHOLD. Anything else counts towards FAILURE_THRESHOLD.
+ * it is busy, not broken. A light check takes a worker microseconds, so a worker that does not
+ * answer one has a fault of its own, whatever its health check says: the timeout counts towards
+ * FAILURE_THRESHOLD at once, as a 5xx does, and does not wait for the probe. (Counted only after
+ * the probe, a frozen worker stayed active for the probe's time with nothing in flight any more,
+ * the least loaded of all, and took a second round of requests that waited out their timeout.)
+ * Anything else counts towards FAILURE_THRESHOLD.
  */
 export function createWorkerJudge({ registry, probe }: { registry: Registry; probe: (address: string) => Promise<ProbeResult> }): WorkerJudge {
   const probing = new WeakSet<ServerEntry>();
-  return (server, failure, heavy) => {
+  return (server, failure, heavy, sentSince = server.activeSince) => {
+    const stale = sentSince !== server.activeSince;
     if (failure.kind === 'refused') {
+      if (stale) return;
       registry.recordFailure(server, failure.message, { immediate: true });
     } else if (failure.kind === 'timeout') {
+      if (!heavy && !stale) registry.recordFailure(server, `${failure.message} to a light check`);
       if (probing.has(server)) return;
       probing.add(server);
       const probedSince = server.activeSince;
       void probe(server.address).then((result) => {
         probing.delete(server);
-        if (!result.ok) registry.markFailed(server, `${failure.message}; ${result.message}`, probedSince);
-        else if (heavy) server.lastError = `${failure.message}; health check passed, kept in rotation`;
-        else registry.recordFailure(server, `${failure.message} to a light check, though its health check passed`);
+        // A worker already out for its light check's timeout is the health checker's now.
+        if (!result.ok && server.status === 'active') registry.markFailed(server, `${failure.message}; ${result.message}`, probedSince);
+        else if (result.ok && heavy) server.lastError = `${failure.message}; health check passed, kept in rotation`;
+        else if (result.ok && !stale) server.lastError = `${failure.message} to a light check, though its health check passed`;
       });
-    } else {
+    } else if (!stale) {
       registry.recordFailure(server, failure.message);
     }
   };

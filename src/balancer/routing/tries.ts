@@ -53,9 +53,9 @@ export async function forwardWithRetries(deps: TriesDeps, request: ForwardReques
     }
     tried.add(admitted.server.address);
     const timeoutMs = Math.max(1, Math.min(deps.requestTimeoutMs, deadline - performance.now()));
-    const answered = await hedgedTry(deps, admitted.server, { ...request, timeoutMs, tried }, (server, failure, answeredElsewhere) => {
+    const answered = await hedgedTry(deps, admitted.server, { ...request, timeoutMs, tried }, (server, failure, answeredElsewhere, sentSince) => {
       metrics.retry(server.name, failure.kind);
-      deps.judgeWorker(server, failure, request.heavy);
+      deps.judgeWorker(server, failure, request.heavy, sentSince);
       if (answeredElsewhere) {
         log.warn({ server: server.name, kind: failure.kind, reason: failure.message }, 'hedged try failed after the request was answered');
         return;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { errorForFailures, judgeResponse } from '../../../../src/balancer/routing/judge.js';
+import { createWorkerJudge, errorForFailures, judgeResponse } from '../../../../src/balancer/routing/judge.js';
+import type { ProbeResult } from '../../../../src/balancer/upstream/client.js';
+import { Registry } from '../../../../src/balancer/workers/registry.js';
 
 const reply = (status: number, contentType: string | undefined) => ({ ok: true as const, status, contentType, retryAfter: undefined, body: Buffer.alloc(0) });
 
@@ -26,5 +28,93 @@ describe('judging a worker reply', () => {
   it('when any try failed otherwise, then the client gets 502 upstream_failed', () => {
     const error = errorForFailures([{ kind: 'timeout', message: '' }, { kind: 'connection', message: '' }]);
     expect([error.status, error.code]).toEqual([502, 'upstream_failed']);
+  });
+});
+
+describe('what a failed try says about its worker', () => {
+  const address = 'http://127.0.0.1:5001';
+  const setUp = (probeResult: ProbeResult = { ok: true }) => {
+    let clock = 1_000;
+    const registry = new Registry({ maxServers: 8, now: () => clock });
+    const server = registry.register(address, 'server1');
+    const judge = createWorkerJudge({ registry, probe: () => Promise.resolve(probeResult) });
+    const tick = () => (clock += 1_000);
+    return { registry, server, judge, tick };
+  };
+  /** The worker went out and came back (it announced itself) after `sentSince`. */
+  const outAndBack = ({ registry, server, tick }: ReturnType<typeof setUp>): void => {
+    registry.recordFailure(server, 'ECONNRESET', { immediate: true });
+    tick();
+    registry.register(address, 'server1');
+  };
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('when a light try sent before the worker came back times out and its probe passes, then the worker stays active', async () => {
+    const setup = setUp();
+    const sentSince = setup.server.activeSince;
+    outAndBack(setup);
+    setup.judge(setup.server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, sentSince);
+    await settle();
+    expect(setup.server.status).toBe('active');
+  });
+
+  it.each(['refused', 'connection', 'server_error'] as const)('when a try sent before the worker came back fails (%s), then the worker stays active', (kind) => {
+    const setup = setUp();
+    const sentSince = setup.server.activeSince;
+    outAndBack(setup);
+    setup.judge(setup.server, { kind, message: 'x' }, false, sentSince);
+    expect(setup.server.status).toBe('active');
+  });
+
+  it('when a try sent before the worker came back times out and its probe fails now, then the worker is out', async () => {
+    const setup = setUp({ ok: false, message: 'health check: no answer within 2000 ms' });
+    const sentSince = setup.server.activeSince;
+    outAndBack(setup);
+    setup.judge(setup.server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, sentSince);
+    await settle();
+    expect(setup.server.status).toBe('inactive');
+  });
+
+  it.each(['refused', 'server_error'] as const)('when a try sent in the current active spell fails (%s), then the worker is out', (kind) => {
+    const setup = setUp();
+    setup.judge(setup.server, { kind, message: 'x' }, false, setup.server.activeSince);
+    expect(setup.server.status).toBe('inactive');
+  });
+
+  it('when a light try sent in the current active spell times out and its probe passes, then the worker is out', async () => {
+    const setup = setUp();
+    setup.judge(setup.server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, setup.server.activeSince);
+    await settle();
+    expect(setup.server.status).toBe('inactive');
+  });
+});
+
+describe('a light check that timed out', () => {
+  it('when its worker health check is still being asked, then the worker already gets no new request', () => {
+    const registry = new Registry({ maxServers: 8 });
+    const server = registry.register('http://127.0.0.1:5001', 'server1');
+    // A frozen worker: its probe takes HEALTH_CHECK_TIMEOUT_MS to fail.
+    const judge = createWorkerJudge({ registry, probe: () => new Promise<ProbeResult>(() => {}) });
+    judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, server.activeSince);
+    expect(server.status).toBe('inactive');
+    expect(registry.hasRoom(server, false)).toBe(false);
+  });
+
+  it('when a heavy check timed out, then the worker stays in rotation while its health check is asked', () => {
+    const registry = new Registry({ maxServers: 8 });
+    const server = registry.register('http://127.0.0.1:5001', 'server1');
+    const judge = createWorkerJudge({ registry, probe: () => new Promise<ProbeResult>(() => {}) });
+    judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, true, server.activeSince);
+    expect(server.status).toBe('active');
+  });
+
+  it('when the health check passes, then the worker is out and its last error says so', async () => {
+    const registry = new Registry({ maxServers: 8 });
+    const server = registry.register('http://127.0.0.1:5001', 'server1');
+    const judge = createWorkerJudge({ registry, probe: () => Promise.resolve<ProbeResult>({ ok: true }) });
+    judge(server, { kind: 'timeout', message: 'no answer within 200 ms' }, false, server.activeSince);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.status).toBe('inactive');
+    expect(server.lastError).toBe('no answer within 200 ms to a light check, though its health check passed');
   });
 });
