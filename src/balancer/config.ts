@@ -65,7 +65,8 @@ export function loadBalancerConfig(env: Env): BalancerConfig {
     idleCheckAfterMs: read.ms('IDLE_CHECK_AFTER_MS', 10_000, { min: 0 }),
     registrationToken: read.optionalString('REGISTRATION_TOKEN', { minLength: 16 }),
     maxServers: read.int('MAX_SERVERS', 64, { min: 1, max: 10_000 }),
-    shutdownTimeoutMs: read.ms('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+    // As long as a try may take (REQUEST_TIMEOUT_MS's default): a heavy check in flight is answered.
+    shutdownTimeoutMs: read.ms('SHUTDOWN_TIMEOUT_MS', 30_000, { min: 100 }),
     requestDeadlineMs: read.ms('REQUEST_DEADLINE_MS', 60_000, { min: 10 }),
     maxTries: read.int('MAX_TRIES', 3, { min: 1, max: 100 }),
     failureThreshold: read.int('FAILURE_THRESHOLD', 1, { min: 1, max: 1000 }),
