@@ -213,6 +213,16 @@ describe('balancer control API', () => {
     });
   });
 
+  it('when a worker whose address another has taken posts /server_down late, then it is 404 and the new one stays active', async () => {
+    const balancer = track(await startBalancer());
+    const address = 'http://127.0.0.1:5999';
+    await request(balancer.url).post('/server_up').send({ address, name: 'gone-pod' }).expect(200);
+    await request(balancer.url).post('/server_up').send({ address, name: 'new-pod' }).expect(200);
+    const late = await request(balancer.url).post('/server_down').send({ address, name: 'gone-pod' }).expect(404);
+    expect(late.body.error).toBe('unknown_server');
+    expect((await request(balancer.url).get('/servers').expect(200)).body.servers).toMatchObject([{ name: 'new-pod', status: 'active' }]);
+  });
+
   it('when /server_down names an unknown address, then it is 404 unknown_server', async () => {
     const balancer = track(await startBalancer());
     const res = await request(balancer.url).post('/server_down').send({ address: 'http://127.0.0.1:1' }).expect(404);

@@ -59,7 +59,9 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
     .route('/server_down')
     .post(...auth, utf8Only, json, (req, res) => {
       const { address, name } = parseAllowed(req.body, req.socket.remoteAddress ?? '');
-      res.json({ server: describeServer(registry.drain(address, name)) });
+      // A name the body gives says which worker leaves; with none, whoever is at the address drains.
+      const named = (req.body as Record<string, unknown>).name !== undefined;
+      res.json({ server: describeServer(registry.drain(address, named ? name : undefined)) });
     })
     .all(methodNotAllowed(['POST']));
 

@@ -103,14 +103,17 @@ export class Registry {
   }
 
   /**
-   * The worker is shutting down: no new requests go to it. `name`: the worker that said so. The
-   * successor waiting at the address (see register) is the one at that address now: its drain
-   * is kept for when it takes the old entry's place, which would otherwise make it active.
+   * The worker is shutting down: no new requests go to it. `name`: the worker that said so; one
+   * no longer at the address (a late deregistration of a pod whose IP another has taken) drains
+   * nothing. The successor waiting at the address (see register) is the one at that address
+   * now: its drain is kept for when it takes the old entry's place, which would otherwise make
+   * it active.
    */
   drain(address: string, name?: string): ServerEntry {
     const entry = this.byAddress.get(address);
     if (!entry) throw new HttpError(404, 'unknown_server', `no server is registered at ${address}`);
-    if (entry.successor && name === entry.successor.name && name !== entry.name) {
+    if (name !== undefined && name !== entry.name) {
+      if (entry.successor?.name !== name) throw new HttpError(404, 'unknown_server', `${name} is not registered at ${address}; ${entry.name} is`);
       entry.successor.draining = true;
       return entry;
     }

@@ -119,6 +119,16 @@ describe('Registry', () => {
     expect(registry.servers.map((s) => [s.name, s.status])).toEqual([['worker-xyz', 'draining']]);
   });
 
+  it('when a worker whose address another has taken deregisters late, then the one there now is left active', () => {
+    const { registry } = setup();
+    registry.register('http://10.0.0.5:5000', 'worker-abc');
+    const fresh = registry.register('http://10.0.0.5:5000', 'worker-xyz');
+    expect(() => registry.drain('http://10.0.0.5:5000', 'worker-abc')).toThrow(/worker-abc is not registered at http:\/\/10\.0\.0\.5:5000; worker-xyz is/);
+    expect(fresh.status).toBe('active');
+    // Without a name (an operator's drain), whoever is at the address drains.
+    expect(registry.drain('http://10.0.0.5:5000').status).toBe('draining');
+  });
+
   it('when a worker is taken out after it was replaced or forgotten (a late probe or failure), then nothing is told', async () => {
     const { registry, transitions } = setup();
     const replaced = registry.register('http://10.0.0.5:5000', 'worker-abc');
