@@ -79,13 +79,18 @@ export function hedgedTry(deps: TryDeps, first: ServerEntry, request: TryRequest
           if (failure) {
             // A copy cancelled because the client hung up says nothing about the worker.
             if (failure.kind !== 'aborted') onFailure(server, failure, settled, sentSince);
-          } else if (result.ok && !settled) {
-            // A losing answer is dropped: its time says nothing about the queue's wait.
+          } else if (result.ok) {
+            // A losing copy's answer is dropped, but it is an answer of its worker, and its time
+            // is one of the light answer times the learned hedge delay is taken from (left out,
+            // the slow copies that were hedged would bias it low). Only the winner's time says
+            // how long the queue waits.
             const serviceMs = performance.now() - started;
-            admission.recordServiceTime(serviceMs);
             registry.recordAnswer(server, result.status < 400, serviceMs);
             if (!heavy) hedging?.delay.record(serviceMs);
-            settle({ server, response: result });
+            if (!settled) {
+              admission.recordServiceTime(serviceMs);
+              settle({ server, response: result });
+            }
           }
         } catch (err) {
           settle(undefined, err);

@@ -71,4 +71,26 @@ describe('hedgedTry', () => {
     expect(failures).toEqual(['timeout']);
     expect(stalled.inFlight).toBe(0);
   });
+
+  it('when the first copy answers after its hedge has won, then that answer still counts for its worker', async () => {
+    const registry = new Registry({ maxServers: 8 });
+    const slow = registry.register(STALLED, 'slow');
+    registry.register(GOOD, 'good');
+    const admission = new AdmissionQueue({ registry, select: createSelector('round_robin', registry), maxQueue: 10, queueTimeoutMs: 1_000 });
+    const upstream: UpstreamClient = {
+      ...stalledAndGood(),
+      forward: (origin) => {
+        const body = Buffer.from('{"number":"7","is_prime":true}');
+        const answer: ForwardResult = { ok: true, status: 200, contentType: 'application/json', retryAfter: undefined, body };
+        return new Promise((resolve) => setTimeout(() => resolve(answer), origin === STALLED ? 100 : 0));
+      },
+    };
+    const deps: TryDeps = { registry, admission, upstream, metrics: createMetrics(registry, { defaults: false }), hedging: createHedging(5, 10), maxTries: 3 };
+
+    registry.begin(slow);
+    const result = await hedgedTry(deps, slow, { path: '/is_prime/7', requestId: 'r3', heavy: false, timeoutMs: 2_000, signal: new AbortController().signal, tried: new Set([STALLED]) }, () => {});
+    expect(result?.server.name).toBe('good');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(slow).toMatchObject({ served: 1, inFlight: 0 });
+  });
 });
