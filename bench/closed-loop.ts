@@ -39,7 +39,8 @@ export interface ClosedLoopSpec {
 /** After a failed connection, a user waits this long before the next try (no hot loop against a dead port). */
 export const RECONNECT_PAUSE_MS = 100;
 
-const now = (): number => performance.timeOrigin + performance.now();
+/** Epoch milliseconds on the monotonic clock: what every record's times and the run's bounds use. */
+export const now = (): number => performance.timeOrigin + performance.now();
 
 export function runClosedLoop(spec: ClosedLoopSpec): Promise<PhaseRun> {
   if (spec.origins.length === 0 || spec.paths.length === 0 || spec.users < 1) throw new Error('runClosedLoop needs an origin, a path and a user');
@@ -50,7 +51,8 @@ export function runClosedLoop(spec: ClosedLoopSpec): Promise<PhaseRun> {
     return { host: url.hostname, port, requests: spec.paths.map((path) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`, 'latin1')) };
   });
   const records: RequestRecord[] = [];
-  const startedAt = Date.now();
+  // The records' clock: Date.now() can drift from it by seconds in a long run (seen on this VM).
+  const startedAt = now();
   const until = now() + spec.durationMs;
   const users = Array.from({ length: spec.users }, (_, id) => new User(id, targets[id % targets.length]!, spec, until, records));
   return new Promise((resolve) => {

@@ -4,6 +4,7 @@
  * mixed workload's throughput is whatever CPU the calculators get, so these say why one
  * proxy's throughput differs from another's.
  */
+import { now } from './closed-loop.js';
 import { readFileSync } from 'node:fs';
 
 /** The kernel's CPU time counters for the whole machine, in clock ticks. */
@@ -64,12 +65,12 @@ export function idleOver(samples: readonly CpuSample[], from: number, to: number
  * second, before its users stop) is only known once it is over.
  */
 export function sampleCpuTimes(everyMs = 250): { stop(): CpuSample[] } {
-  const samples: CpuSample[] = [{ at: Date.now(), ...readCpuTimes() }];
-  const timer = setInterval(() => samples.push({ at: Date.now(), ...readCpuTimes() }), everyMs);
+  const samples: CpuSample[] = [{ at: now(), ...readCpuTimes() }];
+  const timer = setInterval(() => samples.push({ at: now(), ...readCpuTimes() }), everyMs);
   return {
     stop() {
       clearInterval(timer);
-      samples.push({ at: Date.now(), ...readCpuTimes() });
+      samples.push({ at: now(), ...readCpuTimes() });
       return samples;
     },
   };
