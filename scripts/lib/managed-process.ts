@@ -117,6 +117,13 @@ export class ManagedProcess {
   private async startDirect(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<number> {
     const port = Number(env.PORT);
     if (!this.options.logFile || !Number.isInteger(port) || port <= 0) throw new Error('direct output needs a logFile and a fixed PORT');
+    // Readiness is an answer on the port: one from a process left over from an earlier run would
+    // pass for this one's while this one fails to listen (and a bench would measure the other).
+    const taken = await fetch(`http://127.0.0.1:${port}/health_check`).then(
+      () => true,
+      () => false,
+    );
+    if (taken) throw new Error(`${this.name}: port ${port} already answers; stop what listens there first`);
     const fd = openSync(this.options.logFile, 'a');
     const child = spawn(process.execPath, entryArgs(this.options.program), { cwd: projectRoot, env, stdio: ['ignore', fd, fd], detached: true });
     closeSync(fd);
