@@ -1,15 +1,8 @@
 import request from 'supertest';
-import { afterEach, expect, it } from 'vitest';
-import { startBalancer, type Running } from '../support/in-process.js';
+import { expect, it } from 'vitest';
+import { closeAfterEach, startBalancer } from '../support/in-process.js';
 
-const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of cleanup.splice(0).reverse()) await close();
-});
-function track<T extends Running>(running: T): T {
-  cleanup.push(() => running.close());
-  return running;
-}
+const track = closeAfterEach();
 
 // docs/api.md: invalid_json is a body that is not JSON; invalid_registration one that is not an object.
 it.each(['/server_up', '/server_down'])('when %s gets JSON that is not an object (null, a string, a number), then it is 400 invalid_registration', async (path) => {

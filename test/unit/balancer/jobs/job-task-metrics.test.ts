@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMetrics, type BalancerMetrics } from '../../../../src/balancer/http/metrics.js';
-import { JobManager } from '../../../../src/balancer/jobs/job-manager.js';
-import { createJobMetrics } from '../../../../src/balancer/jobs/job-metrics.js';
 import { openJournal } from '../../../../src/balancer/jobs/journal.js';
 import { AdmissionQueue } from '../../../../src/balancer/routing/admission.js';
 import type { ForwardResult, UpstreamClient } from '../../../../src/balancer/upstream/client.js';
 import { Registry } from '../../../../src/balancer/workers/registry.js';
 import { createRoundRobin } from '../../../../src/balancer/workers/round-robin.js';
-import { silentLogger } from '../../../support/logger.js';
+import { testJobManager } from '../../../support/job-manager.js';
 
 describe('job task metrics', () => {
   let dir: string;
@@ -37,16 +35,7 @@ describe('job task metrics', () => {
       },
     } as unknown as UpstreamClient;
     const opened = await openJournal({ dir });
-    const jobs: JobManager = new JobManager({
-      journal: opened.journal,
-      recovered: opened.jobs,
-      logger: silentLogger,
-      metrics: createJobMetrics(metrics.registry, () => jobs.countByStatus()),
-      maxRunning: 1,
-      maxQueued: 1,
-      retention: { keep: 10, keepForMs: 60_000 },
-      runner: { registry, admission, upstream, judgeWorker: () => {}, logger: silentLogger, taskTargetMs: 1_000, maxTaskSpan: 1_000_000n, taskTimeoutMs: 10_000, stallTimeoutMs: 10_000 },
-    });
+    const jobs = testJobManager({ journal: opened.journal, recovered: opened.jobs, registry, admission, upstream, metrics });
     jobs.start();
     const old = registry.register('http://10.0.0.5:1', 'gone-pod');
     const job = await jobs.create({ kind: 'count_primes', from: 0n, to: 10n });

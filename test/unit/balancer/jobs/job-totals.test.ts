@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../../src/balancer/http/metrics.js';
-import { JobManager } from '../../../../src/balancer/jobs/job-manager.js';
-import { createJobMetrics } from '../../../../src/balancer/jobs/job-metrics.js';
 import { openJournal, type Journal, type JournalEvent } from '../../../../src/balancer/jobs/journal.js';
 import { AdmissionQueue } from '../../../../src/balancer/routing/admission.js';
 import type { ForwardResult, UpstreamClient } from '../../../../src/balancer/upstream/client.js';
 import { Registry } from '../../../../src/balancer/workers/registry.js';
 import { createRoundRobin } from '../../../../src/balancer/workers/round-robin.js';
-import { silentLogger } from '../../../support/logger.js';
+import { testJobManager } from '../../../support/job-manager.js';
 
 /** A worker's answer to `/count_primes/<from>/<to>` for a range holding the primes 2, 3, 5, 7. */
 const answer = (path: string): ForwardResult => {
@@ -44,16 +42,7 @@ describe('job totals', () => {
     const metrics = createMetrics(registry, { defaults: false });
     const admission = new AdmissionQueue({ registry, select: createRoundRobin(registry), maxQueue: 10, queueTimeoutMs: 1_000 });
     const upstream = { forward: (_origin: string, path: string) => Promise.resolve(answer(path)) } as unknown as UpstreamClient;
-    const jobs: JobManager = new JobManager({
-      journal,
-      recovered: [],
-      logger: silentLogger,
-      metrics: createJobMetrics(metrics.registry, () => jobs.countByStatus()),
-      maxRunning: 1,
-      maxQueued: 1,
-      retention: { keep: 10, keepForMs: 60_000 },
-      runner: { registry, admission, upstream, judgeWorker: () => {}, logger: silentLogger, taskTargetMs: 1_000, maxTaskSpan: 1_000_000n, taskTimeoutMs: 10_000, stallTimeoutMs: 10_000 },
-    });
+    const jobs = testJobManager({ journal: journal, registry, admission, upstream, metrics });
     jobs.start();
     registry.register('http://10.0.0.5:1', 'worker', 1);
     const job = await jobs.create({ kind: 'count_primes', from: 0n, to: 10n ** 9n });
