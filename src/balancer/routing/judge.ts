@@ -43,9 +43,9 @@ export type WorkerJudge = (server: ServerEntry, failure: UpstreamFailure, heavy:
  * takes the worker out at once. A passing one keeps a worker whose heavy calculation ran long:
  * it is busy, not broken. A light check takes a worker microseconds, so a worker that does not
  * answer one has a fault of its own, whatever its health check says: the timeout counts towards
- * FAILURE_THRESHOLD at once, as a 5xx does, and does not wait for the probe. (Counted only after
- * the probe, a frozen worker stayed active for the probe's time with nothing in flight any more,
- * the least loaded of all, and took a second round of requests that waited out their timeout.)
+ * FAILURE_THRESHOLD at once, as a 5xx does, and does not wait for the probe: a frozen worker left
+ * active for the probe's time, with nothing in flight any more, would be the least loaded of all
+ * and take a second round of requests, each to wait out its timeout.
  * Anything else counts towards FAILURE_THRESHOLD.
  */
 export function createWorkerJudge({ registry, probe }: { registry: Registry; probe: (address: string) => Promise<ProbeResult> }): WorkerJudge {
