@@ -80,7 +80,7 @@ export async function buildBalancer(config: BalancerConfig, logger: Logger, { pr
   };
   const healthChecker = createHealthChecker({
     registry,
-    probe: (address) => upstream.probe(address),
+    probe: (address, light) => upstream.probe(address, light),
     logger,
     intervalMs: config.healthCheckIntervalMs,
     idleAfterMs: config.idleCheckAfterMs,

@@ -65,7 +65,10 @@ export function createWorkerJudge({ registry, probe }: { registry: Registry; pro
         // A worker already out for its light check's timeout is the health checker's now.
         if (!result.ok && server.status === 'active') registry.markFailed(server, `${failure.message}; ${result.message}`, probedSince);
         else if (result.ok && heavy) server.lastError = `${failure.message}; health check passed, kept in rotation`;
-        else if (result.ok && !stale) server.lastError = `${failure.message} to a light check, though its health check passed`;
+        else if (result.ok && !stale) {
+          server.lastError = `${failure.message} to a light check, though its health check passed`;
+          server.lightProbe = true;
+        }
       });
     } else if (!stale) {
       registry.recordFailure(server, failure.message);

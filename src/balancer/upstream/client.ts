@@ -23,8 +23,11 @@ export interface UpstreamClient {
    * wait for the answer; `signal` cancels the request (the client hung up).
    */
   forward(origin: string, path: string, requestId: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ForwardResult>;
-  /** `GET /health_check`; ok when the worker answers 200 in time. */
-  probe(origin: string): Promise<ProbeResult>;
+  /**
+   * `GET /health_check`, or with `light` a light check (`GET /is_prime/2`, see the registry's
+   * lightProbe); ok when the worker answers 200 in time.
+   */
+  probe(origin: string, light?: boolean): Promise<ProbeResult>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,9 @@ const KEEP_ALIVE_MS = 4_000;
 
 /** A worker that has not taken the connection in this long is not there (docs/failure-behaviour.md). */
 const CONNECT_TIMEOUT_MS = 2_000;
+
+/** A light check a worker answers in microseconds: the probe of a worker whose health check hides a fault. */
+const LIGHT_CHECK_PATH = '/is_prime/2';
 
 const CANCELLED: Failed = { ok: false, kind: 'aborted', message: 'cancelled' };
 
@@ -127,10 +133,11 @@ export function createUpstreamClient({ probeTimeoutMs, probeIntervalMs }: Upstre
     });
   };
 
-  const probeOnce = async (origin: string): Promise<ProbeResult> => {
-    const result = await get(probes, { origin, path: '/health_check', headers: {}, reset: closeProbeConnections }, probeTimeoutMs);
-    if (!result.ok) return { ok: false, message: `health check: ${result.message}` };
-    return result.status === 200 ? { ok: true } : { ok: false, message: `health check answered ${result.status}` };
+  const probeOnce = async (origin: string, light: boolean): Promise<ProbeResult> => {
+    const [path, what] = light ? [LIGHT_CHECK_PATH, 'light check'] : ['/health_check', 'health check'];
+    const result = await get(probes, { origin, path, headers: {}, reset: closeProbeConnections }, probeTimeoutMs);
+    if (!result.ok) return { ok: false, message: `${what}: ${result.message}` };
+    return result.status === 200 ? { ok: true } : { ok: false, message: `${what} answered ${result.status}` };
   };
   const probing = new Map<string, Promise<ProbeResult>>();
 
@@ -138,13 +145,14 @@ export function createUpstreamClient({ probeTimeoutMs, probeIntervalMs }: Upstre
     forward: (origin, path, requestId, { timeoutMs, signal }) =>
       get(requests, { origin, path, headers: { [REQUEST_ID_HEADER]: requestId }, reset: false }, timeoutMs, signal),
 
-    probe(origin) {
+    probe(origin, light = false) {
       // One probe per worker at a time: the health checker's and one after a timed-out try share
       // it, instead of the second waiting for the first's one connection and running out of time.
-      let running = probing.get(origin);
+      const key = light ? `${origin} light` : origin;
+      let running = probing.get(key);
       if (!running) {
-        running = probeOnce(origin).finally(() => probing.delete(origin));
-        probing.set(origin, running);
+        running = probeOnce(origin, light).finally(() => probing.delete(key));
+        probing.set(key, running);
       }
       return running;
     },

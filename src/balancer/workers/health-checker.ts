@@ -5,7 +5,8 @@ import type { Registry, ServerEntry } from './registry.js';
 
 export interface HealthCheckerOptions {
   registry: Registry;
-  probe: (address: string) => Promise<ProbeResult>;
+  /** `light`: a light check in place of the health check (the registry's lightProbe). */
+  probe: (address: string, light: boolean) => Promise<ProbeResult>;
   logger: Logger;
   /** Active idle workers are probed this often; an inactive worker at least this often. */
   intervalMs: number;
@@ -97,14 +98,15 @@ export function createHealthChecker({
   const check = async (server: ServerEntry): Promise<void> => {
     const probedSince = server.activeSince;
     probing.add(server);
-    const result = await probe(server.address).finally(() => probing.delete(server));
+    const light = server.lightProbe;
+    const result = await probe(server.address, light).finally(() => probing.delete(server));
     // Forgotten or replaced by another worker at its address meanwhile: the result is of no
     // one's, and counting it would bring the forgotten name's series back.
     if (registry.get(server.address) !== server) return;
     onResult(server, result);
     const state = stateOf(server, Date.now());
     if (result.ok) {
-      registry.markHealthy(server);
+      registry.markHealthy(server, { light });
       if (server.status === 'inactive') state.nextAt = Date.now() + baseMs;
     } else if (server.status !== 'inactive') {
       registry.markFailed(server, result.message, probedSince);

@@ -82,7 +82,8 @@ export class Registry {
       known.limit = limit;
       known.consecutiveFailures = 0;
       known.successor = undefined;
-      this.move(known, 'active', 'announced itself');
+      // Its health check passes too: only a light check's answer puts such a worker back.
+      if (!(known.lightProbe && known.status === 'inactive')) this.move(known, 'active', 'announced itself');
       if (grew) this.onRoom(known);
       return known;
     }
@@ -146,18 +147,25 @@ export class Registry {
     this.takeOut(entry, error);
   }
 
-  /** A health probe passed: an inactive worker is back after RECOVERY_THRESHOLD passes in a row. */
-  markHealthy(entry: ServerEntry): void {
+  /**
+   * A probe passed (`light`: a probe of a light check): an inactive worker is back after
+   * RECOVERY_THRESHOLD passes in a row.
+   */
+  markHealthy(entry: ServerEntry, { light = false } = {}): void {
     entry.lastSeen = this.now();
-    if (entry.status !== 'inactive') return;
+    // Its health check passing says nothing of the fault that took it out (see lightProbe).
+    if (entry.status !== 'inactive' || (entry.lightProbe && !light)) return;
     entry.consecutivePasses += 1;
-    if (entry.consecutivePasses >= this.recoveryThreshold) this.move(entry, 'active', 'health check passed');
+    if (entry.consecutivePasses < this.recoveryThreshold) return;
+    entry.lightProbe = false;
+    this.move(entry, 'active', light ? 'answered a light check' : 'health check passed');
   }
 
   /** The worker answered a request (any status below 500) in `latencyMs`. */
   recordAnswer(entry: ServerEntry, served: boolean, latencyMs = 0): void {
     entry.lastSeen = this.now();
     entry.consecutiveFailures = 0;
+    entry.lightProbe = false;
     if (served) entry.served += 1;
     entry.recentLatencyMs = entry.recentLatencyMs === 0 ? latencyMs : entry.recentLatencyMs * 0.9 + latencyMs * 0.1;
   }

@@ -36,6 +36,12 @@ export interface ServerEntry {
    * deregistered itself meanwhile, and takes the place draining.
    */
   successor: { name: string; limit: number; draining?: boolean } | undefined;
+  /**
+   * A light check timed out there though its health check passed: a fault the health check does
+   * not show. Until it answers a light check (a request, or a probe of `/is_prime/2` in place of
+   * its health check), neither a passing health check nor its announcement puts it back.
+   */
+  lightProbe: boolean;
 }
 
 /**
@@ -65,5 +71,6 @@ export function newEntry(address: string, name: string, limit: number, now: numb
     activeSince: now,
     recentLatencyMs: 0,
     successor: undefined,
+    lightProbe: false,
   };
 }

@@ -16,7 +16,7 @@ function setup({ recoveryThreshold = 1, forgetAfterMs = 60_000 } = {}) {
   });
   const healthy = new Map<string, boolean>();
   const probed: string[] = [];
-  const probe = vi.fn(async (address: string): Promise<ProbeResult> => {
+  const probe = vi.fn(async (address: string, _light?: boolean): Promise<ProbeResult> => {
     probed.push(address);
     return healthy.get(address) === false ? { ok: false, message: 'health check: ECONNREFUSED' } : { ok: true };
   });
@@ -35,6 +35,23 @@ describe('health checker', () => {
     checker.start();
     await vi.advanceTimersByTimeAsync(INTERVAL);
     expect(a.status).toBe('active');
+    checker.stop();
+  });
+
+  it('when a worker was taken out for a light check its health check hides, then it is probed with a light check, and back only when one passes', async () => {
+    const { registry, probe, checker } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'no answer within 200 ms to a light check, though its health check passed');
+    a.lightProbe = true;
+    // Its light checks still hang: those probes fail, its health check would pass.
+    probe.mockImplementation(async (_address, light) => (light ? { ok: false, message: 'light check: no answer within 2000 ms' } : { ok: true }));
+    checker.start();
+    await vi.advanceTimersByTimeAsync(3 * INTERVAL);
+    expect(a.status).toBe('inactive');
+    expect(probe.mock.calls.every(([, light]) => light === true)).toBe(true);
+    probe.mockImplementation(async () => ({ ok: true }));
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(a).toMatchObject({ status: 'active', lightProbe: false });
     checker.stop();
   });
 

@@ -129,6 +129,18 @@ describe('Registry', () => {
     expect(registry.drain('http://10.0.0.5:5000').status).toBe('draining');
   });
 
+  it('when a worker out for a fault its health check hides announces itself, then it stays out until it answers a light check', () => {
+    const { registry } = setup();
+    const a = registry.register('http://a:1', 'a');
+    registry.markFailed(a, 'no answer within 200 ms to a light check, though its health check passed');
+    a.lightProbe = true;
+    registry.register('http://a:1', 'a');
+    registry.markHealthy(a);
+    expect(a.status).toBe('inactive');
+    registry.markHealthy(a, { light: true });
+    expect(a).toMatchObject({ status: 'active', lightProbe: false });
+  });
+
   it('when a worker is taken out after it was replaced or forgotten (a late probe or failure), then nothing is told', async () => {
     const { registry, transitions } = setup();
     const replaced = registry.register('http://10.0.0.5:5000', 'worker-abc');
