@@ -45,16 +45,20 @@ describe('misbehaving workers while requests flow', () => {
   });
 
   it('when a worker is slow at heavy checks but its health check answers, then the timed-out request is retried and the worker kept', async () => {
-    const balancer = track(await startBalancer({ requestTimeoutMs: 200 }));
-    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 600 }));
+    const balancer = track(await startBalancer({ requestTimeoutMs: 400 }));
+    const slow = track(await fakeWorker('slow', 'slow', { slowMs: 1_200 }));
+    const good = track(await startWorker('good'));
+    // 2^64 + 13: a heavy check, which may take a worker long. The good worker's first one starts
+    // its calculator process: done before, so that only the slow worker is slow.
+    const heavy = '/is_prime/18446744073709551629';
+    await request(good.url).get(heavy).expect(200);
     balancer.register(slow);
-    balancer.register(track(await startWorker('good')));
-    // 2^64 + 13: a heavy check, which may take a worker long.
-    const result = await runLoad(balancer.url, '/is_prime/18446744073709551629', 2, AbortSignal.timeout(600));
+    balancer.register(good);
+    const result = await runLoad(balancer.url, heavy, 2, AbortSignal.timeout(1_200));
     expect(result.errors).toEqual([]);
     expect([...result.statuses.keys()]).toEqual([200]);
     expect(balancer.registry.get(slow.url)).toMatchObject({ status: 'active' });
-    expect(balancer.registry.get(slow.url)?.lastError).toMatch(/no answer within 200 ms; health check passed/);
+    expect(balancer.registry.get(slow.url)?.lastError).toMatch(/no answer within 400 ms; health check passed/);
   });
 
   it('when a worker answers its health check but not a light check, then it is taken out after one timed-out try and the next requests do not wait for it', async () => {

@@ -56,7 +56,11 @@ export function createWorkerJudge({ registry, probe }: { registry: Registry; pro
       if (stale) return;
       registry.recordFailure(server, failure.message, { immediate: true });
     } else if (failure.kind === 'timeout') {
-      if (!heavy && !stale) registry.recordFailure(server, `${failure.message} to a light check`);
+      if (!heavy && !stale) {
+        registry.recordFailure(server, `${failure.message} to a light check`);
+        // Its health check may pass while light checks hang: only answering one puts it back.
+        server.lightProbe = true;
+      }
       if (probing.has(server)) return;
       probing.add(server);
       const probedSince = server.activeSince;
@@ -65,10 +69,7 @@ export function createWorkerJudge({ registry, probe }: { registry: Registry; pro
         // A worker already out for its light check's timeout is the health checker's now.
         if (!result.ok && server.status === 'active') registry.markFailed(server, `${failure.message}; ${result.message}`, probedSince);
         else if (result.ok && heavy) server.lastError = `${failure.message}; health check passed, kept in rotation`;
-        else if (result.ok && !stale) {
-          server.lastError = `${failure.message} to a light check, though its health check passed`;
-          server.lightProbe = true;
-        }
+        else if (result.ok && !stale) server.lastError = `${failure.message} to a light check, though its health check passed`;
       });
     } else if (!stale) {
       registry.recordFailure(server, failure.message);

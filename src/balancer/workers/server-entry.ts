@@ -37,9 +37,9 @@ export interface ServerEntry {
    */
   successor: { name: string; limit: number; draining?: boolean } | undefined;
   /**
-   * A light check timed out there though its health check passed: a fault the health check does
-   * not show. Until it answers a light check (a request, or a probe of `/is_prime/2` in place of
-   * its health check), neither a passing health check nor its announcement puts it back.
+   * A light check timed out there: a fault its health check may not show. Until it answers a
+   * light check (a request, or a probe of `/is_prime/2` in place of its health check), neither a
+   * passing health check nor its announcement puts it back.
    */
   lightProbe: boolean;
 }

@@ -98,6 +98,9 @@ describe('a light check that timed out', () => {
     judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, server.activeSince);
     expect(server.status).toBe('inactive');
     expect(registry.hasRoom(server, false)).toBe(false);
+    // Its announcement, before the probe has answered, does not put it back either.
+    registry.register('http://127.0.0.1:5001', 'server1');
+    expect(server.status).toBe('inactive');
   });
 
   it('when a heavy check timed out, then the worker stays in rotation while its health check is asked', () => {
