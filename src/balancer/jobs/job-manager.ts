@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { HttpError } from '../../shared/http-error.js';
 import { JobRunner } from './job-runner.js';
 import type { FinishedTask, JobManagerOptions, RunEnd } from './job-types.js';
-import { shuttingDown, unknownJob, type JobRequest } from './job-request.js';
+import { refuseWhenFull, shuttingDown, unknownJob, type JobRequest } from './job-request.js';
 import { addTask, foldTasks, tasksDone } from './job-totals.js';
 import { JobStore } from './job-store.js';
 import { JobWaiters } from './job-waiters.js';
@@ -80,10 +79,7 @@ export class JobManager {
     if (this.closed) throw shuttingDown();
     const counts = this.countByStatus();
     // A job whose record is on its way to the journal counts as waiting, for requests meanwhile.
-    const waiting = counts.queued + this.creating;
-    if (counts.running + waiting >= this.options.maxRunning + this.options.maxQueued) {
-      throw new HttpError(503, 'too_many_jobs', `${counts.running + waiting} jobs are running or waiting, the most there may be; try again later`, { 'Retry-After': '30' });
-    }
+    refuseWhenFull(counts.running + counts.queued + this.creating, this.options.maxRunning + this.options.maxQueued);
     const job = { id: randomUUID(), kind: request.kind, from: String(request.from), to: String(request.to), createdAt: Date.now() };
     this.creating += 1;
     await this.write({ type: 'created', job }).finally(() => (this.creating -= 1));

@@ -60,6 +60,11 @@ function invalid(message: string): HttpError {
   return new HttpError(400, 'invalid_job', message);
 }
 
+/** 503 too_many_jobs when the jobs running or waiting fill every place (MAX_RUNNING_JOBS + MAX_QUEUED_JOBS). */
+export function refuseWhenFull(jobs: number, places: number): void {
+  if (jobs >= places) throw new HttpError(503, 'too_many_jobs', `${jobs} jobs are running or waiting, the most there may be; try again later`, { 'Retry-After': '30' });
+}
+
 export function unknownJob(id: string): HttpError {
   return new HttpError(404, 'unknown_job', `no job ${JSON.stringify(id.slice(0, 64))} is known`);
 }

@@ -90,11 +90,16 @@ describe('what a failed try says about its worker', () => {
 });
 
 describe('a light check that timed out', () => {
-  it('when its worker health check is still being asked, then the worker already gets no new request', () => {
+  /** One worker, and a judge whose probes answer with `probe` (never, by default: a frozen worker). */
+  const judged = (probe: () => Promise<ProbeResult> = () => new Promise<ProbeResult>(() => {})) => {
     const registry = new Registry({ maxServers: 8 });
     const server = registry.register('http://127.0.0.1:5001', 'server1');
+    return { registry, server, judge: createWorkerJudge({ registry, probe }) };
+  };
+
+  it('when its worker health check is still being asked, then the worker already gets no new request', () => {
     // A frozen worker: its probe takes HEALTH_CHECK_TIMEOUT_MS to fail.
-    const judge = createWorkerJudge({ registry, probe: () => new Promise<ProbeResult>(() => {}) });
+    const { registry, server, judge } = judged();
     judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, false, server.activeSince);
     expect(server.status).toBe('inactive');
     expect(registry.hasRoom(server, false)).toBe(false);
@@ -104,17 +109,13 @@ describe('a light check that timed out', () => {
   });
 
   it('when a heavy check timed out, then the worker stays in rotation while its health check is asked', () => {
-    const registry = new Registry({ maxServers: 8 });
-    const server = registry.register('http://127.0.0.1:5001', 'server1');
-    const judge = createWorkerJudge({ registry, probe: () => new Promise<ProbeResult>(() => {}) });
+    const { server, judge } = judged();
     judge(server, { kind: 'timeout', message: 'no answer within 30000 ms' }, true, server.activeSince);
     expect(server.status).toBe('active');
   });
 
   it('when the health check passes, then the worker is out and its last error says so', async () => {
-    const registry = new Registry({ maxServers: 8 });
-    const server = registry.register('http://127.0.0.1:5001', 'server1');
-    const judge = createWorkerJudge({ registry, probe: () => Promise.resolve<ProbeResult>({ ok: true }) });
+    const { server, judge } = judged(() => Promise.resolve<ProbeResult>({ ok: true }));
     judge(server, { kind: 'timeout', message: 'no answer within 200 ms' }, false, server.activeSince);
     await new Promise((resolve) => setImmediate(resolve));
     expect(server.status).toBe('inactive');
