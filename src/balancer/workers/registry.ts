@@ -82,7 +82,7 @@ export class Registry {
       known.limit = limit;
       known.consecutiveFailures = 0;
       known.successor = undefined;
-      // Its health check passes too: only a light check's answer puts such a worker back.
+      // An announcement says the worker runs, not that its light checks are answered (lightProbe).
       if (!(known.lightProbe && known.status === 'inactive')) this.move(known, 'active', 'announced itself');
       if (grew) this.onRoom(known);
       return known;
