@@ -48,6 +48,22 @@ describe('balancer shutdown', () => {
     expect(resets.every((code) => code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')).toBe(true);
     expect(resets.length).toBeLessThanOrEqual(16);
   });
+
+  it('when a client asks to wait for a running job once shutdown has begun, then it gets the job at once and shutdown is not held up', async () => {
+    // No worker: the job stays running. A client polling with ?wait (scripts/job.ts does) sends
+    // its next poll as soon as shutdown has answered the last one, before the server stops
+    // reading: it would wait out its ?wait, and the shutdown with it (SHUTDOWN_TIMEOUT_MS, exit 1).
+    const balancer = await startBalancer();
+    cleanup.push(balancer);
+    const created = await fetch(`${balancer.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'count_primes', from: '0', to: '1000000000000' }) });
+    const { job } = (await created.json()) as { job: { id: string } };
+    await balancer.jobs.close();
+    const started = Date.now();
+    const polled = await fetch(`${balancer.url}/jobs/${job.id}?wait=5`);
+    expect(polled.status).toBe(200);
+    expect(((await polled.json()) as { job: { status: string } }).job.status).toBe('running');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });
 
 describe('server shutdown', () => {

@@ -103,10 +103,10 @@ export class JobManager {
     return live.record;
   }
 
-  /** Resolves when the job ends, after `ms`, or when `signal` aborts: whichever is first. */
+  /** Resolves when the job ends, after `ms`, or when `signal` aborts; at once when closing, not to hold up the shutdown. */
   async waitForEnd(id: string, ms: number, signal: AbortSignal): Promise<void> {
     const live = this.jobs.get(id);
-    if (live && !FINISHED.has(live.record.status)) await live.waiters.wait(ms, signal);
+    if (live && !this.closed && !FINISHED.has(live.record.status)) await live.waiters.wait(ms, signal);
   }
 
   /** Starts queued jobs while fewer than maxRunning run, and lets running ones take spare slots. */
