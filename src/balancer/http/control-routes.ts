@@ -3,6 +3,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import { methodNotAllowed } from '../../shared/error-handler.js';
 import { HttpError } from '../../shared/http-error.js';
 import { utf8Only } from '../../shared/utf8-only.js';
+import { plainAddress } from '../workers/host-allow-list.js';
 import { parseRegistration, requireToken } from '../workers/registration.js';
 import type { Registry } from '../workers/registry.js';
 import { describeServer } from './server-view.js';
@@ -84,6 +85,5 @@ export function controlRoutes({ registry, registrationToken, allowHost, allowCal
 
 /** Whether a registration's host is the IP address the request came from. */
 function sameHost(hostname: string, remote: string): boolean {
-  const caller = remote.startsWith('::ffff:') && isIP(remote.slice(7)) === 4 ? remote.slice(7) : remote;
-  return isIP(hostname) !== 0 && hostname.toLowerCase() === caller.toLowerCase();
+  return isIP(hostname) !== 0 && hostname.toLowerCase() === plainAddress(remote);
 }

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { parseHostPatterns, plainAddress } from './host-allow-list.js';
 
 export type Lookup = (name: string) => Promise<string[]>;
 
@@ -26,34 +26,20 @@ const resolveAll: Lookup = async (name) => (await dnsLookup(name, { all: true })
  */
 export function createCallerAllowList(patterns: readonly string[], { lookup = resolveAll, ttlMs = DEFAULT_TTL_MS, now = Date.now }: CallerAllowListOptions = {}): (address: string) => Promise<boolean> {
   if (patterns.length === 0) return async () => true;
-  const names: string[] = [];
-  const ranges = new BlockList();
-  for (const pattern of patterns) {
-    const [address, bits] = pattern.split('/');
-    const family = isIP(address ?? '');
-    if (family === 0) names.push(pattern.toLowerCase());
-    else if (bits === undefined) ranges.addAddress(address!, family === 4 ? 'ipv4' : 'ipv6');
-    else ranges.addSubnet(address!, Number(bits), family === 4 ? 'ipv4' : 'ipv6');
-  }
+  const { names, inRanges } = parseHostPatterns(patterns);
   const resolved = new Map<string, { at: number; addresses: Promise<Set<string>> }>();
   const addressesOf = (name: string): Promise<Set<string>> => {
     const cached = resolved.get(name);
     if (cached && now() - cached.at < ttlMs) return cached.addresses;
     // A name that does not resolve (a worker not started yet) allows nobody, for now.
-    const addresses = lookup(name).then((list) => new Set(list.map(normalise)), () => new Set<string>());
+    const addresses = lookup(name).then((list) => new Set(list.map(plainAddress)), () => new Set<string>());
     resolved.set(name, { at: now(), addresses });
     return addresses;
   };
   return async (remote) => {
-    const address = normalise(remote);
-    const family = isIP(address);
-    if (family !== 0 && ranges.check(address, family === 4 ? 'ipv4' : 'ipv6')) return true;
+    const address = plainAddress(remote);
+    if (inRanges(address)) return true;
     for (const name of names) if ((await addressesOf(name)).has(address)) return true;
     return false;
   };
-}
-
-/** `::ffff:10.0.0.2` (an IPv4 client on a dual-stack socket) is `10.0.0.2`. */
-function normalise(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address.toLowerCase();
 }

@@ -8,6 +8,18 @@ import { BlockList, isIP } from 'node:net';
  */
 export function createHostAllowList(patterns: readonly string[]): (hostname: string) => boolean {
   if (patterns.length === 0) return () => true;
+  const { names, inRanges } = parseHostPatterns(patterns);
+  return (hostname) => {
+    const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    return isIP(host) === 0 ? names.has(host) : inRanges(host);
+  };
+}
+
+/**
+ * ALLOWED_SERVER_HOSTS split into host names (lower case) and the IP addresses and CIDR ranges,
+ * for this list and the callers' (caller-allow-list.ts).
+ */
+export function parseHostPatterns(patterns: readonly string[]): { names: Set<string>; inRanges: (address: string) => boolean } {
   const names = new Set<string>();
   const ranges = new BlockList();
   for (const pattern of patterns) {
@@ -17,12 +29,16 @@ export function createHostAllowList(patterns: readonly string[]): (hostname: str
     else if (bits === undefined) ranges.addAddress(address!, family === 4 ? 'ipv4' : 'ipv6');
     else ranges.addSubnet(address!, Number(bits), family === 4 ? 'ipv4' : 'ipv6');
   }
-  return (hostname) => {
-    const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-    const family = isIP(host);
-    if (family === 0) return names.has(host);
-    return ranges.check(host, family === 4 ? 'ipv4' : 'ipv6');
+  const inRanges = (address: string): boolean => {
+    const family = isIP(address);
+    return family !== 0 && ranges.check(address, family === 4 ? 'ipv4' : 'ipv6');
   };
+  return { names, inRanges };
+}
+
+/** A socket's remote address as it is written in a pattern: `::ffff:10.0.0.2` (an IPv4 client on a dual-stack socket) is `10.0.0.2`. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address.toLowerCase();
 }
 
 /** Validates one ALLOWED_SERVER_HOSTS item; returns the problem, or undefined when it is fine. */
