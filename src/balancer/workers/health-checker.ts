@@ -130,12 +130,12 @@ export function createHealthChecker({
     await Promise.all(due.map(check));
   };
 
-  // Each start() begins a new generation; a round of an older one does not schedule again.
-  let generation = 0;
-  const loop = (mine: number): void => {
+  // stop() clears the one pending timer, and a round schedules the next synchronously, so a
+  // stopped checker never schedules again.
+  const loop = (): void => {
     timer = setTimeout(() => {
       runOnce().catch((err: unknown) => logger.error({ err }, 'health check round failed'));
-      if (running && mine === generation) loop(mine);
+      if (running) loop();
     }, tickMs);
   };
 
@@ -143,8 +143,7 @@ export function createHealthChecker({
     start() {
       if (running) return;
       running = true;
-      generation += 1;
-      loop(generation);
+      loop();
     },
     stop() {
       running = false;
