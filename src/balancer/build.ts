@@ -38,6 +38,9 @@ export interface Balancer {
  */
 export async function buildBalancer(config: BalancerConfig, logger: Logger, { processMetrics = true } = {}): Promise<Balancer> {
   const history = new StatusHistory();
+  // The parts call each other both ways (the registry tells admission of room, admission tells
+  // jobs of spare slots), so some callbacks name parts declared further down: none runs before
+  // this function returns, as nothing is registered or started until then.
   const registry: Registry = new Registry({
     maxServers: config.maxServers,
     maxInFlightPerServer: config.maxInFlightPerServer,
