@@ -7,9 +7,11 @@
  *   npm start -- --balancers 2     a second balancer on :9001; every worker announces to both
  *
  * BALANCER_PORT moves the first balancer (the others follow it); WORKER_PORTS (comma-separated)
- * sets the workers' ports.
+ * sets the workers' ports. A stack on another BALANCER_PORT than 9000 keeps its logs in
+ * logs/<port>/ and its job journals in data/<port>/, so it runs beside one on the default ports.
  */
 import './lib/require-node.js';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalStack } from './lib/local-stack.js';
 import { takenPort } from './lib/ports.js';
@@ -91,7 +93,7 @@ try {
   console.error(
     `local-stack: ready. Balancer${stack.balancerUrls.length > 1 ? 's' : ''} ${stack.balancerUrls.join(', ')}, workers ${stack.workers
       .map((w) => `${w.name}:${w.port}`)
-      .join(', ')}. Try: curl ${stack.balancerUrl}/is_prime/524287  (Ctrl-C stops)`,
+      .join(', ')}, logs in ${relative(process.cwd(), stack.logDir) || '.'}/. Try: curl ${stack.balancerUrl}/is_prime/524287  (Ctrl-C stops)`,
   );
 } catch (err) {
   console.error(`local-stack: could not start: ${err instanceof Error ? err.message : String(err)}`);

@@ -6,7 +6,7 @@ export interface LocalStackOptions {
   /** One balancer per port; every worker announces itself to all of them. */
   balancerPorts?: readonly number[];
   workerPorts?: readonly number[];
-  /** Each process's output also goes to `<logDir>/<name>.log` (truncated at start). */
+  /** Each process's output also goes to `<logDir>/<name>.log` (truncated at start); by default the stackDirs folder. */
   logDir?: string;
   onLine?: (name: string, line: string) => void;
   onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
@@ -15,8 +15,8 @@ export interface LocalStackOptions {
   /** Output straight to the log files, not through this process (see ManagedProcess). */
   direct?: boolean;
   /**
-   * The first balancer's DATA_DIR (its job journal): `data/` in the project for `npm start`; a
-   * stack with logs of its own elsewhere (a load test, a bench) keeps its jobs beside them.
+   * The first balancer's DATA_DIR (its job journal): by default the stackDirs folder; a stack
+   * given logs of its own elsewhere (a load test, a bench) keeps its jobs beside them.
    * Balancer N > 1 keeps its own in `<dataDir>/balancerN`.
    */
   dataDir?: string;
@@ -29,9 +29,26 @@ export interface LocalStack {
   workers: ManagedProcess[];
   balancerUrl: string;
   balancerUrls: string[];
+  /** Where the processes' log files are. */
+  logDir: string;
   start(): Promise<void>;
   /** Stops the workers first (they deregister), then the balancers. */
   stop(): Promise<void>;
+}
+
+/** `npm start`'s first balancer port, whose stack keeps its files in `logs/` and `data/`. */
+const DEFAULT_BALANCER_PORT = 9000;
+
+/**
+ * Where a stack keeps its log files and job journals unless told: `logs/` and `data/` in the
+ * project for the stack on :9000, `logs/<port>/` and `data/<port>/` for one whose first balancer
+ * is on another port. No two running stacks share a first balancer port, so a second stack
+ * started beside a running one (BALANCER_PORT and WORKER_PORTS) neither empties that one's log
+ * files nor finds its journal held by that one's balancer.
+ */
+export function stackDirs(firstBalancerPort: number): { logDir: string; dataDir: string } {
+  const own = firstBalancerPort === DEFAULT_BALANCER_PORT ? [] : [String(firstBalancerPort)];
+  return { logDir: join(projectRoot, 'logs', ...own), dataDir: join(projectRoot, 'data', ...own) };
 }
 
 /**
@@ -39,15 +56,18 @@ export interface LocalStack {
  * processes on loopback: the stack `npm start` runs, and the one the load test drives.
  */
 export function createLocalStack({
-  balancerPorts = [9000],
+  balancerPorts = [DEFAULT_BALANCER_PORT],
   workerPorts = [5001, 5002],
-  logDir = join(projectRoot, 'logs'),
+  logDir: givenLogDir,
   onLine,
   onExit,
   env = {},
   direct = false,
-  dataDir = logDir === join(projectRoot, 'logs') ? join(projectRoot, 'data') : join(logDir, 'data'),
+  dataDir: givenDataDir,
 }: LocalStackOptions = {}): LocalStack {
+  const dirs = stackDirs(balancerPorts[0] ?? DEFAULT_BALANCER_PORT);
+  const logDir = givenLogDir ?? dirs.logDir;
+  const dataDir = givenDataDir ?? (givenLogDir === undefined ? dirs.dataDir : join(givenLogDir, 'data'));
   const balancerUrls = balancerPorts.map((port) => `http://127.0.0.1:${port}`);
   mkdirSync(logDir, { recursive: true });
   const make = (name: string, program: 'balancer' | 'worker', processEnv: Record<string, string>) => {
@@ -87,6 +107,7 @@ export function createLocalStack({
     workers,
     balancerUrl: balancerUrls[0]!,
     balancerUrls,
+    logDir,
     async start() {
       await Promise.all(balancers.map((b) => b.start()));
       await Promise.all(workers.map((w) => w.start()));

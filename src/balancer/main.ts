@@ -4,10 +4,11 @@ import { loadConfigOrExit } from '../shared/env.js';
 import { installShutdown } from '../shared/graceful-shutdown.js';
 import { createHttpServer } from '../shared/http-server.js';
 import { listenOrExit } from '../shared/listen.js';
-import { createLogger, logListening } from '../shared/logger.js';
+import { createLogger, logListening, logRegardless } from '../shared/logger.js';
 import { buildBalancer, type Balancer } from './build.js';
 import { loadBalancerConfig } from './config.js';
 import { JournalError } from './jobs/journal-error.js';
+import { openControlWarning } from './workers/open-control.js';
 
 const config = loadConfigOrExit('balancer', loadBalancerConfig, process.env);
 const { logger, close: closeLog } = createLogger('balancer', config.logLevel);
@@ -30,9 +31,9 @@ const http = createHttpServer(listener);
 
 listenOrExit(http.server, { port: config.port, host: config.host, logger, exit }, (port) => {
   logListening(logger, { port, host: config.host, auth: config.registrationToken !== undefined });
-  if (config.registrationToken === undefined && config.allowedServerHosts.length === 0) {
-    logger.warn('registration is open: every host that reaches this port can add or drain workers; set REGISTRATION_TOKEN or ALLOWED_SERVER_HOSTS');
-  }
+  // Said at every LOG_LEVEL short of silent: open control routes are worth knowing of whatever the level.
+  const open = openControlWarning(config);
+  if (open !== undefined) logRegardless(logger, 'warn', {}, open);
   healthChecker.start();
   jobs.start();
 });

@@ -64,10 +64,18 @@ export function createLogger(name: string, level: LogLevel, { dest = 1 }: { dest
 }
 
 /**
+ * Logs a line at `level` even when LOG_LEVEL is above it (short of silent): lines that
+ * launchers, tests and operators must see whatever the level.
+ */
+export function logRegardless(logger: Logger, level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void {
+  const target = logger.levelVal > logger.levels.values[level]! && logger.level !== 'silent' ? logger.child({}, { level }) : logger;
+  target[level](fields, msg);
+}
+
+/**
  * Logs that a program is listening even when LOG_LEVEL is above info (short of silent):
  * launchers and tests read this line for readiness and for the port chosen by `PORT=0`.
  */
 export function logListening(logger: Logger, fields: Record<string, unknown>): void {
-  const target = logger.levelVal > logger.levels.values.info! && logger.level !== 'silent' ? logger.child({}, { level: 'info' }) : logger;
-  target.info(fields, 'listening');
+  logRegardless(logger, 'info', fields, 'listening');
 }

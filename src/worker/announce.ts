@@ -18,7 +18,7 @@ export interface AnnouncerOptions {
   logger: Logger;
   /** Re-announce this often while registered, so a restarted balancer learns us back. */
   intervalMs: number;
-  /** Cap of the backoff between failed attempts. */
+  /** Cap of the backoff between failed attempts (never above intervalMs). */
   retryMaxMs: number;
   retryBaseMs?: number;
   post?: PostJson;
@@ -92,7 +92,9 @@ export function createAnnouncer({
       schedule(intervalMs);
     } catch (err) {
       if (stopped) return;
-      const delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs, random });
+      // Capped at the interval too: a balancer that comes back learns this worker within one
+      // announce period, as it would had the worker been announcing all along.
+      const delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: Math.min(retryMaxMs, intervalMs), random });
       failures += 1;
       const level = failures === 1 || failures % 10 === 0 ? 'warn' : 'debug';
       log[level]({ reason: describe(err), attempt: failures, retryInMs: delay }, 'balancer did not accept the announcement');

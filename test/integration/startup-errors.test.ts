@@ -47,4 +47,16 @@ describe('mistakes at start', () => {
     expect(fatal[0]!.msg).toMatch(new RegExp(`${dataDir} is in use by the balancer with pid ${other.pid} on `));
     expect((await fetch(`http://127.0.0.1:${port}/health_check`)).status).toBe(200);
   });
+
+  it.each([
+    ['no ALLOWED_SERVER_HOSTS', 1, {}],
+    ['ALLOWED_SERVER_HOSTS=0.0.0.0/0', 1, { ALLOWED_SERVER_HOSTS: '0.0.0.0/0' }],
+    ['ALLOWED_SERVER_HOSTS=127.0.0.1', 0, { ALLOWED_SERVER_HOSTS: '127.0.0.1' }],
+  ])('when a balancer at LOG_LEVEL=error starts with %s and no token, then it says %i time(s) that its control routes are open', async (_what, times, env) => {
+    program = new ManagedProcess({ name: 'balancer', program: 'balancer', env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', DATA_DIR: freshDataDir(), ...env } });
+    await program.start();
+    // The warning is logged right after the listening line, in the same batch of lines.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(program.logs.filter((r) => r.level === 'warn' && r.msg?.startsWith('registration is open: ') === true)).toHaveLength(times);
+  });
 });

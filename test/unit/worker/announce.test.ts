@@ -3,7 +3,7 @@ import { createAnnouncer, type PostJson } from '../../../src/worker/announce.js'
 import { AxiosError, AxiosHeaders, type AxiosResponse } from 'axios';
 import { captureLogger, silentLogger } from '../../support/logger.js';
 
-function setup({ failFirst = 0, token }: { failFirst?: number; token?: string } = {}) {
+function setup({ failFirst = 0, token, intervalMs = 10_000 }: { failFirst?: number; token?: string; intervalMs?: number } = {}) {
   const calls: Array<{ url: string; body: unknown; headers: Record<string, string>; at: number }> = [];
   let remainingFailures = failFirst;
   const post: PostJson = async (url, body, headers) => {
@@ -20,7 +20,7 @@ function setup({ failFirst = 0, token }: { failFirst?: number; token?: string } 
     name: 'server1',
     registrationToken: token,
     logger: silentLogger,
-    intervalMs: 10_000,
+    intervalMs,
     retryMaxMs: 2_000,
     retryBaseMs: 100,
     post,
@@ -50,6 +50,15 @@ describe('announcer', () => {
     const gaps = calls.slice(1, 9).map((c, i) => c.at - calls[i]!.at);
     expect(gaps).toEqual([100, 200, 400, 800, 1600, 2000, 2000, 10_000]);
     await expect(announcer.registered).resolves.toBeUndefined();
+    announcer.stop();
+  });
+
+  it('when the announce interval is shorter than the retry cap, then retries wait no longer than the interval, so a balancer that comes back has the worker within one announce period', async () => {
+    const { announcer, calls } = setup({ failFirst: 6, intervalMs: 500 });
+    announcer.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    const gaps = calls.slice(1, 8).map((c, i) => c.at - calls[i]!.at);
+    expect(gaps).toEqual([100, 200, 400, 500, 500, 500, 500]);
     announcer.stop();
   });
 
