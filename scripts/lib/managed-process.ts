@@ -40,10 +40,17 @@ process.once('exit', () => {
 const fromSources = import.meta.url.endsWith('.ts');
 export const projectRoot = resolve(here, fromSources ? '../..' : '../../..');
 
+/**
+ * Node's flags for each program, as its Dockerfile and `npm run start:<program>` give them. The
+ * balancer's young generation of 64 MiB (Node's default is 16) is collected half as often under
+ * load: 11-15 % less CPU per light request, measured (docs/operations.md).
+ */
+export const NODE_FLAGS: Record<Program, string[]> = { balancer: ['--max-semi-space-size=64'], worker: [] };
+
 function entryArgs(program: Program): string[] {
   const base = fromSources ? join(projectRoot, 'src') : join(projectRoot, 'dist', 'src');
   const entry = join(base, program, `main.${fromSources ? 'ts' : 'js'}`);
-  return fromSources ? ['--import', 'tsx', entry] : [entry];
+  return [...NODE_FLAGS[program], ...(fromSources ? ['--import', 'tsx'] : []), entry];
 }
 
 /**

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadBalancerConfig } from '../../src/balancer/config.js';
+import { NODE_FLAGS } from '../../scripts/lib/managed-process.js';
 import { loadWorkerConfig } from '../../src/worker/config.js';
 
 const root = new URL('../../', import.meta.url);
@@ -111,7 +112,7 @@ describe('docker-compose.yml', () => {
 describe.each([
   ['Dockerfile.balancer', 'balancer', '9000'],
   ['Dockerfile.server', 'worker', '5000'],
-])('%s', (file, program, port) => {
+] as const)('%s', (file, program, port) => {
   const text = read(file);
   const stages = text.split(/^FROM /m).slice(1);
   const final = stages.at(-1) ?? '';
@@ -123,10 +124,18 @@ describe.each([
   });
 
   it('when run, then the final image runs compiled JavaScript with node as a non-root user', () => {
-    expect(final).toMatch(new RegExp(`^CMD \\["node", "dist/src/${program}/main\\.js"\\]`, 'm'));
+    expect(final).toMatch(new RegExp(`^CMD \\["node", (?:"--[\\w-]+=\\w+", )*"dist/src/${program}/main\\.js"\\]`, 'm'));
     expect(final).toMatch(/^USER (?!root)\w+/m);
     expect(final).not.toMatch(/tsx|npm start|npm run/);
     expect(final).toMatch(/COPY --from=\w+ \/app\/node_modules/);
+  });
+
+  it('when run, then node gets the same flags as under npm start and npm run start:<program>', () => {
+    const flags = NODE_FLAGS[program];
+    const cmd = /^CMD \[(.*)\]$/m.exec(final)?.[1] ?? '';
+    expect(cmd).toBe(['node', ...flags, `dist/src/${program}/main.js`].map((part) => JSON.stringify(part)).join(', '));
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts[`start:${program}`]).toBe(['node', ...flags, `dist/src/${program}/main.js`].join(' '));
   });
 
   it('when run, then it exposes its port and has a HEALTHCHECK on /health_check', () => {
